@@ -1,0 +1,114 @@
+"""The SQLAlchemy engine, its connection pool and the declarative base.
+
+``DATABASE_URL`` is written the way operators write it (``sqlite:///app.db``,
+``postgres://user@host/db?sslmode=require``); :func:`engine_url` turns it into
+the async driver URL SQLAlchemy needs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from pyjang.errors import ConfigError
+
+__all__ = ["Base", "Database", "engine_url"]
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every pyjang model and of the user's own models."""
+
+
+def engine_url(url: str) -> tuple[URL, dict[str, Any]]:
+    """Return the async driver URL and its ``connect_args`` for ``url``.
+
+    ``sslmode`` in a PostgreSQL URL becomes asyncpg's ``ssl`` argument.
+    Raises :class:`ConfigError` for a URL that cannot be parsed.
+    """
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise ConfigError(
+            "invalid configuration: DATABASE_URL cannot be parsed"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite"), {}
+    if backend in ("postgres", "postgresql"):
+        query = dict(parsed.query)
+        connect_args: dict[str, Any] = {}
+        sslmode = query.pop("sslmode", None)
+        if sslmode is not None:
+            connect_args["ssl"] = sslmode if isinstance(sslmode, str) else sslmode[0]
+        parsed = parsed.set(drivername="postgresql+asyncpg", query=query)
+        return parsed, connect_args
+    raise ConfigError(
+        f"invalid configuration: DATABASE_URL backend {backend!r} is not supported"
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # WAL lets readers proceed while one writer commits; the busy timeout makes
+    # a second process wait for the write lock instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """Own one async engine and hand out ORM sessions and connections."""
+
+    def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 5) -> None:
+        driver_url, connect_args = engine_url(url)
+        self.url = driver_url
+        self.is_sqlite = driver_url.get_backend_name() == "sqlite"
+        options: dict[str, Any] = {"connect_args": connect_args, "pool_pre_ping": False}
+        if not self.is_sqlite:
+            options.update(pool_size=pool_size, max_overflow=max_overflow)
+            options["pool_recycle"] = 1800
+        self.engine: AsyncEngine = create_async_engine(driver_url, **options)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """Yield an ORM session; commit is the caller's, rollback on error is ours."""
+        async with self.sessionmaker() as session:
+            yield session
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """Yield a Core connection inside a transaction committed on success."""
+        async with self.engine.begin() as connection:
+            yield connection
+
+    async def ping(self) -> float:
+        """Run ``SELECT 1`` and return the seconds it took; raises on failure."""
+        started = time.perf_counter()
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return time.perf_counter() - started
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

@@ -1,0 +1,49 @@
+"""Refuse requests whose Host header is not one of ``ALLOWED_HOSTS``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["AllowedHostsMiddleware", "host_allowed"]
+
+logger = logging.getLogger(__name__)
+
+
+def host_allowed(host: str, allowed: Sequence[str]) -> bool:
+    """Return True when ``host`` (port stripped) matches an allowed pattern.
+
+    ``*`` allows every host; ``.example.com`` allows it and its subdomains.
+    """
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.strip("[]").lower().rstrip(".")
+    for pattern in allowed:
+        if pattern == "*" or name == pattern.lower():
+            return True
+        if pattern.startswith(".") and (name.endswith(pattern) or name == pattern[1:]):
+            return True
+    return False
+
+
+class AllowedHostsMiddleware:
+    """Answer 400 to a Host outside the allow-list; ``exempt`` paths pass."""
+
+    def __init__(
+        self, app: ASGIApp, *, allowed: Sequence[str], exempt: Sequence[str] = ()
+    ) -> None:
+        self.app = app
+        self.allowed = [pattern.strip() for pattern in allowed]
+        self.exempt = tuple(exempt)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(self.exempt):
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            if not host_allowed(host, self.allowed):
+                logger.warning("host not allowed: %r", host[:200])
+                response = PlainTextResponse("Bad Request: unknown host.", 400)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

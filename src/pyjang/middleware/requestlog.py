@@ -1,0 +1,68 @@
+"""Give every request an id and log one line when it completes."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pyjang.logs import request_id
+from pyjang.middleware.proxies import client_ip
+
+__all__ = ["RequestLogMiddleware"]
+
+logger = logging.getLogger("pyjang.request")
+_INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestLogMiddleware:
+    """Set ``X-Request-ID`` and log method, path, status, duration and user."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        rid = incoming if _INCOMING_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        scope["request_id"] = rid
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append("x-request-id", rid)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._log(scope, status, time.perf_counter() - started)
+            request_id.reset(token)
+
+    def _log(self, scope: Scope, status: int, duration: float) -> None:
+        user_id = getattr(scope.get("user"), "id", None)
+        logger.info(
+            "%s %s %s %.1fms",
+            scope["method"],
+            scope["path"],
+            status,
+            duration * 1000,
+            extra={
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round(duration * 1000, 2),
+                "client_ip": client_ip(scope),
+                "user_id": str(user_id) if user_id is not None else None,
+            },
+        )

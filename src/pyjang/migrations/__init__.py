@@ -1,0 +1,1 @@
+"""Alembic migrations of pyjang's own tables (users, sessions, …)."""
