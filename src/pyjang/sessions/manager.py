@@ -11,8 +11,10 @@ The commit rules are the session guarantees:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import random
 import time
 from typing import Any
 
@@ -26,7 +28,8 @@ __all__ = ["SessionManager"]
 logger = logging.getLogger(__name__)
 
 COOKIE_NAME = "session_id"
-MERGE_ATTEMPTS = 5
+MERGE_ATTEMPTS = 10
+MERGE_BACKOFF = 0.002
 
 
 def encode(created_at: float, data: dict[str, Any]) -> bytes:
@@ -155,7 +158,7 @@ class SessionManager:
         }
         removed = original.keys() - current.keys()
         key, expected = token_digest(session.token), session.snapshot
-        for _ in range(MERGE_ATTEMPTS):
+        for attempt in range(MERGE_ATTEMPTS):
             created_at, stored = decode(expected)
             stored = {k: v for k, v in stored.items() if k not in removed} | changed
             merged = encode(created_at, stored)
@@ -168,6 +171,8 @@ class SessionManager:
             if latest is None:
                 return  # destroyed meanwhile: never revive it
             expected = latest
+            # A little random back-off keeps racing writers from colliding again.
+            await asyncio.sleep(random.uniform(0, MERGE_BACKOFF * (attempt + 1)))
         raise StoreError("the session changed under this request too many times")
 
     def _ttl(self, session: Session) -> float:

@@ -87,12 +87,13 @@ class SQLStore:
         insert = sessions_table.insert().values(
             key=key, data=value, expires_at=now + ttl
         )
-        try:
-            async with guarded("database", self._timeout), self._engine.begin() as conn:
-                await conn.execute(stale)
-                await conn.execute(insert)
-        except IntegrityError:
-            return False
+        async with guarded("database", self._timeout):
+            try:
+                async with self._engine.begin() as conn:
+                    await conn.execute(stale)
+                    await conn.execute(insert)
+            except IntegrityError:
+                return False
         return True
 
     async def replace(
