@@ -10,13 +10,17 @@ import asyncio
 import os
 import secrets
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
@@ -173,3 +177,136 @@ def make_client(
 def client(make_client: Callable[..., TestClient]) -> TestClient:
     """Return a started in-process client of the starter app on SQLite."""
     return make_client()
+
+
+def form_token(client: TestClient, path: str = "/login") -> str:
+    """Load ``path`` and return the CSRF token embedded in its form."""
+    page = client.get(path)
+    marker = 'name="csrf_token" value="'
+    start = page.text.index(marker) + len(marker)
+    return page.text[start : page.text.index('"', start)]
+
+
+STRONG_PASSWORD = "correct horse battery staple"
+
+
+def register(
+    client: TestClient, email: str, password: str = STRONG_PASSWORD, **extra: str
+) -> Any:
+    """Submit the registration form and return the response."""
+    data = {
+        "email": email,
+        "password": password,
+        "password_confirm": password,
+        "csrf_token": form_token(client, "/register"),
+        **extra,
+    }
+    return client.post("/register", data=data)
+
+
+def login(
+    client: TestClient, email: str, password: str = STRONG_PASSWORD, **extra: str
+) -> Any:
+    """Submit the login form and return the response."""
+    data = {
+        "email": email,
+        "password": password,
+        "csrf_token": form_token(client),
+        **extra,
+    }
+    return client.post("/login", data=data)
+
+
+@pytest.fixture
+def helpers() -> Any:
+    """Expose the form helpers to test modules as one object."""
+
+    class Helpers:
+        token = staticmethod(form_token)
+        register = staticmethod(register)
+        login = staticmethod(login)
+        password = STRONG_PASSWORD
+
+    return Helpers
+
+
+class ServerProcess:
+    """A real ``pyjang run`` subprocess on a free port, logging to a file."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        env: dict[str, str],
+        args: list[str],
+        port: int | None = None,
+    ) -> None:
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.env = {**os.environ, **env, "PORT": str(self.port)}
+        self.args = args
+        self.log_path = workdir / f"server-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> ServerProcess:
+        """Start the server and return once ``/ready`` answers 200."""
+        command = [sys.executable, "-m", "pyjang", "run", *self.args]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=self.workdir, env=self.env, stdout=log, stderr=log
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(
+                    f"server exited {self.process.returncode}: {self.log()}"
+                )
+            try:
+                if httpx2.get(f"{self.url}/ready", timeout=1).status_code == 200:
+                    return self
+            except httpx2.TransportError:
+                pass
+            time.sleep(0.1)
+        self.kill()
+        raise AssertionError(f"server never became ready: {self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+        """Send ``sig`` and return the exit code."""
+        assert self.process is not None
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Return a factory of real server processes, all stopped afterwards."""
+    started: list[ServerProcess] = []
+
+    def make(
+        *args: str,
+        env: dict[str, str] | None = None,
+        workdir: Path | None = None,
+        port: int | None = None,
+    ) -> ServerProcess:
+        server = ServerProcess(workdir or tmp_path, env or {}, list(args), port)
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.kill()

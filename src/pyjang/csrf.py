@@ -67,7 +67,8 @@ def _valid(key: bytes, cookie: str, token: str) -> bool:
     nonce, _, mac = token.partition(".")
     if not nonce or len(token) > 128:
         return False
-    return bool(hmac.compare_digest(mac, _mac(key, nonce, cookie)))
+    expected = _mac(key, nonce, cookie).encode()
+    return hmac.compare_digest(mac.encode("utf-8", "replace"), expected)
 
 
 class CSRFMiddleware:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from pyjang.durations import parse_duration, parse_size
 from pyjang.errors import ConfigError
@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     https_redirect: bool = True
     metrics_token: SecretStr | None = None
-    rate_limit_auth: RateLimit = RateLimit(5, 60, 10)
+    rate_limit_auth: Annotated[RateLimit, NoDecode] = RateLimit(5, 60, 10)
     max_body_size: int = 1024 * 1024
     smtp_host: str | None = None
     smtp_port: int = Field(587, ge=1, le=65535)
@@ -264,3 +264,7 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         raise ConfigError(_describe(error)) from None
+    except SettingsError as error:
+        match = re.search(r'field "(\w+)"', str(error))
+        name = match.group(1).upper() if match else "a setting"
+        raise ConfigError(f"invalid configuration: {name} cannot be parsed") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from starlette.responses import PlainTextResponse
@@ -11,6 +12,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 __all__ = ["AllowedHostsMiddleware", "host_allowed"]
 
 logger = logging.getLogger(__name__)
+# A DNS name or IPv4 address, or a bracketed IPv6 address, then an optional port.
+_HOST = re.compile(
+    r"^(?:([A-Za-z0-9.-]{1,253})|\[([0-9A-Fa-f:.]{2,45})\])(?::\d{1,5})?$"
+)
 
 
 def host_allowed(host: str, allowed: Sequence[str]) -> bool:
@@ -18,8 +23,10 @@ def host_allowed(host: str, allowed: Sequence[str]) -> bool:
 
     ``*`` allows every host; ``.example.com`` allows it and its subdomains.
     """
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    name = name.strip("[]").lower().rstrip(".")
+    match = _HOST.match(host)
+    if match is None:
+        return False
+    name = (match.group(1) or match.group(2)).lower().rstrip(".")
     for pattern in allowed:
         if pattern == "*" or name == pattern.lower():
             return True

@@ -1,0 +1,5 @@
+"""Allow ``python -m pyjang``."""
+
+from pyjang.cli import main
+
+main()
