@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from pyjang import health, views
 from pyjang.auth import AuthMiddleware
 from pyjang.csrf import CSRFMiddleware
+from pyjang.metrics import metrics_route
 from pyjang.middleware import (
     AllowedHostsMiddleware,
     BodyLimitMiddleware,
@@ -173,8 +174,12 @@ def create_app(
             await state.stop()
 
     static = CachedStaticFiles(directory=static_dir, packages=[("pyjang", "static")])
+    token = (
+        settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    )
     all_routes = [
         *health.routes,
+        metrics_route(settings.trusted_proxies, token),
         *routes,
         *views.routes,
         Mount("/static", app=static, name="static"),

@@ -35,7 +35,11 @@ logger = logging.getLogger(__name__)
 
 ADVISORY_LOCK_ID = 0x70796A6D  # "pyjm"
 PACKAGE_VERSIONS = Path(__file__).parent / "migrations" / "versions"
-MODEL_MODULES = ["pyjang.models", "pyjang.sessions.stores.sql"]
+MODEL_MODULES = [
+    "pyjang.models",
+    "pyjang.sessions.stores.sql",
+    "pyjang.ratelimit_storage",
+]
 
 
 def target_metadata() -> MetaData:

@@ -12,6 +12,7 @@ from starlette.requests import Request
 
 from pyjang.database import Database
 from pyjang.migrate import Migrator
+from pyjang.ratelimits import AuthLimiter, build_limit_storage
 from pyjang.sessions import SessionManager, Signer, key_fingerprint
 from pyjang.sessions.stores import Purging, Store
 from pyjang.sessions.stores.memory import MemoryStore
@@ -51,6 +52,7 @@ class Runtime:
     sessions: SessionManager
     templates: Templates
     migrator: Migrator
+    limiter: AuthLimiter
     migrated: asyncio.Event = field(default_factory=asyncio.Event)
     migration_error: str | None = None
     draining: bool = False
@@ -75,7 +77,12 @@ class Runtime:
             secure=not settings.debug,
         )
         migrator = Migrator(database, extra_locations=migrations)
-        return cls(settings, database, store, manager, templates, migrator)
+        limiter = AuthLimiter(
+            build_limit_storage(settings, database.engine),
+            settings.rate_limit_auth,
+            timeout=settings.session_store_timeout,
+        )
+        return cls(settings, database, store, manager, templates, migrator, limiter)
 
     @property
     def key_id(self) -> str:
@@ -88,8 +95,9 @@ class Runtime:
             self.tasks.append(asyncio.create_task(self._migrate()))
         else:
             self.migrated.set()
-        if isinstance(self.store, Purging) and not isinstance(self.store, MemoryStore):
-            self.tasks.append(asyncio.create_task(self._purge_forever(self.store)))
+        for purging in (self.store, self.limiter.storage):
+            if isinstance(purging, Purging) and not isinstance(purging, MemoryStore):
+                self.tasks.append(asyncio.create_task(self._purge_forever(purging)))
 
     async def _migrate(self) -> None:
         try:

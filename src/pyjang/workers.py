@@ -12,8 +12,10 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import time
 from collections.abc import Callable
 from multiprocessing.process import BaseProcess
@@ -36,6 +38,7 @@ def run_workers(
 ) -> None:
     """Serve ``config`` from ``count`` processes until told to stop."""
     context = multiprocessing.get_context("spawn")
+    metrics_dir = _metrics_dir()
     listener = config.bind_socket()
     stopping = {"signal": 0}
 
@@ -68,6 +71,17 @@ def run_workers(
             signal.signal(sig, handler)
         _stop(processes, stop_within)
         listener.close()
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir() -> str | None:
+    # Workers add their metrics up through files in one shared folder.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    folder = tempfile.mkdtemp(prefix="pyjang-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    return folder
 
 
 def _stop(processes: list[BaseProcess], within: float) -> None:

@@ -64,10 +64,11 @@ class ProxyHeadersMiddleware:
         return address is not None and any(address in net for net in self.trusted)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and self.trusted:
-            client = scope.get("client")
-            if client and self._trusted(_ip(client[0])):
-                self._rewrite(scope)
+        client = scope.get("client")
+        scope["peer"] = client
+        http = scope["type"] in ("http", "websocket")
+        if http and self.trusted and client and self._trusted(_ip(client[0])):
+            self._rewrite(scope)
         await self.app(scope, receive, send)
 
     def _rewrite(self, scope: Scope) -> None:

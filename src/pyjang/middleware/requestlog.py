@@ -11,6 +11,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pyjang.logs import request_id
+from pyjang.metrics import IN_FLIGHT, REQUEST_SECONDS, REQUESTS, route_label
 from pyjang.middleware.proxies import client_ip
 
 __all__ = ["RequestLogMiddleware"]
@@ -35,6 +36,7 @@ class RequestLogMiddleware:
         scope["request_id"] = rid
         started = time.perf_counter()
         status = 500
+        IN_FLIGHT.inc()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -46,8 +48,18 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            self._log(scope, status, time.perf_counter() - started)
+            IN_FLIGHT.dec()
+            duration = time.perf_counter() - started
+            self._observe(scope, status, duration)
+            self._log(scope, status, duration)
             request_id.reset(token)
+
+    def _observe(self, scope: Scope, status: int, duration: float) -> None:
+        matched = "endpoint" in scope
+        route = route_label(scope["path"], scope.get("path_params", {}), matched)
+        method = scope["method"]
+        REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+        REQUEST_SECONDS.labels(method=method, route=route).observe(duration)
 
     def _log(self, scope: Scope, status: int, duration: float) -> None:
         user_id = getattr(scope.get("user"), "id", None)

@@ -22,6 +22,7 @@ from pyjang.passwords import (
     needs_rehash,
     password_problem,
 )
+from pyjang.ratelimits import auth_wait, limited_headers
 from pyjang.runtime import runtime
 from pyjang.templating import flash
 
@@ -57,9 +58,16 @@ def _done(request: Request, target: str) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+def _limited(seconds: int) -> str:
+    return f"Too many attempts. Please wait {seconds} seconds and try again."
+
+
 def _page(request: Request, name: str, status: int, **context: Any) -> Response:
     context.setdefault("next", safe_next(request.query_params.get("next")))
-    return runtime(request).templates.render(request, name, context, status_code=status)
+    wait = context.pop("wait", None)
+    headers = limited_headers(wait) if wait is not None else None
+    templates = runtime(request).templates
+    return templates.render(request, name, context, status_code=status, headers=headers)
 
 
 async def register(request: Request) -> Response:
@@ -69,6 +77,12 @@ async def register(request: Request) -> Response:
     form = await _form(request)
     email = normalize_email(_text(form, "email"))
     password, confirm = _text(form, "password"), _text(form, "password_confirm")
+    wait = await auth_wait(request, email[:MAX_EMAIL_LENGTH])
+    if wait is not None:
+        errors = {"email": _limited(wait)}
+        return _page(
+            request, "accounts/register.html", 429, errors=errors, email="", wait=wait
+        )
     errors = _register_errors(email, password, confirm)
     if errors:
         return _page(
@@ -116,6 +130,12 @@ async def login_view(request: Request) -> Response:
     form = await _form(request)
     email = normalize_email(_text(form, "email"))
     password = _text(form, "password")
+    wait = await auth_wait(request, email[:MAX_EMAIL_LENGTH])
+    if wait is not None:
+        error = _limited(wait)
+        return _page(
+            request, "accounts/login.html", 429, error=error, email="", wait=wait
+        )
     if not email or not password or len(password) > MAX_PASSWORD_LENGTH:
         error = "Enter your email and password."
         return _page(

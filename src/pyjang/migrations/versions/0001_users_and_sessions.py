@@ -1,4 +1,4 @@
-"""Users and the SQL session store.
+"""Users, the SQL session store and the SQL rate-limit counters.
 
 Revision ID: 0001
 Revises:
@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create ``pyjang_users`` and ``pyjang_sessions``."""
+    """Create ``pyjang_users``, ``pyjang_sessions`` and ``pyjang_rate_limits``."""
     op.create_table(
         "pyjang_users",
         sa.Column("id", sa.Uuid(), primary_key=True),
@@ -43,10 +43,21 @@ def upgrade() -> None:
     op.create_index(
         "ix_pyjang_sessions_expires_at", "pyjang_sessions", ["expires_at"], unique=False
     )
+    op.create_table(
+        "pyjang_rate_limits",
+        sa.Column("key", sa.String(length=255), primary_key=True),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sa.Float(precision=53), nullable=False),
+    )
+    op.create_index(
+        "ix_pyjang_rate_limits_expires_at", "pyjang_rate_limits", ["expires_at"]
+    )
 
 
 def downgrade() -> None:
-    """Drop both tables."""
+    """Drop the three tables."""
+    op.drop_index("ix_pyjang_rate_limits_expires_at", table_name="pyjang_rate_limits")
+    op.drop_table("pyjang_rate_limits")
     op.drop_index("ix_pyjang_sessions_expires_at", table_name="pyjang_sessions")
     op.drop_table("pyjang_sessions")
     op.drop_index("ix_pyjang_users_email", table_name="pyjang_users")

@@ -3,38 +3,42 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from pyjang.errors import StoreError, StoreTimeout
+from pyjang.metrics import observe_store
 
 __all__ = ["guarded"]
 
+_DRIVERS = ("sqlalchemy", "asyncpg", "redis", "sqlite3", "aiosqlite", "limits")
+
 
 @asynccontextmanager
-async def guarded(name: str, timeout: float) -> AsyncIterator[None]:
-    """Raise StoreTimeout after ``timeout`` seconds and StoreError on failure."""
+async def guarded(
+    name: str, timeout: float, operation: str = "call"
+) -> AsyncIterator[None]:
+    """Raise StoreTimeout after ``timeout`` seconds and StoreError on failure.
+
+    The call's duration is recorded under ``pyjang_store_duration_seconds``.
+    """
+    started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):
             yield
     except TimeoutError:
-        raise StoreTimeout(
-            f"the {name} store did not answer within {timeout:g}s"
-        ) from None
+        message = f"the {name} store did not answer within {timeout:g}s"
+        raise StoreTimeout(message) from None
     except StoreError:
         raise
     except (OSError, ConnectionError) as error:
-        raise StoreError(
-            f"the {name} store is unreachable: {type(error).__name__}"
-        ) from error
+        message = f"the {name} store is unreachable: {type(error).__name__}"
+        raise StoreError(message) from error
     except Exception as error:
-        if _is_driver_error(error):
-            raise StoreError(
-                f"the {name} store failed: {type(error).__name__}"
-            ) from error
+        if type(error).__module__.startswith(_DRIVERS):
+            message = f"the {name} store failed: {type(error).__name__}"
+            raise StoreError(message) from error
         raise
-
-
-def _is_driver_error(error: Exception) -> bool:
-    module = type(error).__module__
-    return module.startswith(("sqlalchemy", "asyncpg", "redis", "sqlite3", "aiosqlite"))
+    finally:
+        observe_store(name, operation, started)

@@ -64,7 +64,7 @@ class RedisStore:
 
     async def get(self, key: str, *, refresh: float | None = None) -> bytes | None:
         """Return the value under ``key``, refreshing its expiry in the same trip."""
-        async with guarded("redis", self._timeout):
+        async with guarded("redis", self._timeout, "get"):
             if refresh is None:
                 value = await self._client.get(self._prefix + key)
             else:
@@ -75,7 +75,7 @@ class RedisStore:
 
     async def add(self, key: str, value: bytes, ttl: float) -> bool:
         """Write ``value`` under a new ``key``; False when the key exists."""
-        async with guarded("redis", self._timeout):
+        async with guarded("redis", self._timeout, "add"):
             done = await self._client.set(
                 self._prefix + key, value, px=_ms(ttl), nx=True
             )
@@ -85,7 +85,7 @@ class RedisStore:
         self, key: str, value: bytes, ttl: float, *, expected: bytes
     ) -> bool:
         """Swap in ``value`` only if the stored value is ``expected``."""
-        async with guarded("redis", self._timeout):
+        async with guarded("redis", self._timeout, "replace"):
             done = await self._replace(
                 keys=[self._prefix + key], args=[expected, value, _ms(ttl)]
             )
@@ -93,12 +93,12 @@ class RedisStore:
 
     async def delete(self, key: str) -> None:
         """Remove ``key``; a missing key is not an error."""
-        async with guarded("redis", self._timeout):
+        async with guarded("redis", self._timeout, "delete"):
             await self._client.delete(self._prefix + key)
 
     async def ping(self) -> None:
         """Return when Redis answers PING."""
-        async with guarded("redis", self._timeout):
+        async with guarded("redis", self._timeout, "ping"):
             await self._client.ping()
 
     async def close(self) -> None:

@@ -55,7 +55,10 @@ class SQLStore:
         query = select(sessions_table.c.data, sessions_table.c.expires_at).where(
             sessions_table.c.key == key, sessions_table.c.expires_at > now
         )
-        async with guarded("database", self._timeout), self._engine.connect() as conn:
+        async with (
+            guarded("database", self._timeout, "get"),
+            self._engine.connect() as conn,
+        ):
             row = (await conn.execute(query)).first()
             if row is None:
                 return None
@@ -87,7 +90,7 @@ class SQLStore:
         insert = sessions_table.insert().values(
             key=key, data=value, expires_at=now + ttl
         )
-        async with guarded("database", self._timeout):
+        async with guarded("database", self._timeout, "add"):
             try:
                 async with self._engine.begin() as conn:
                     await conn.execute(stale)
@@ -110,19 +113,28 @@ class SQLStore:
             )
             .values(data=value, expires_at=now + ttl)
         )
-        async with guarded("database", self._timeout), self._engine.begin() as conn:
+        async with (
+            guarded("database", self._timeout, "replace"),
+            self._engine.begin() as conn,
+        ):
             result = await conn.execute(statement)
         return result.rowcount == 1
 
     async def delete(self, key: str) -> None:
         """Remove ``key``; a missing key is not an error."""
         statement = delete(sessions_table).where(sessions_table.c.key == key)
-        async with guarded("database", self._timeout), self._engine.begin() as conn:
+        async with (
+            guarded("database", self._timeout, "delete"),
+            self._engine.begin() as conn,
+        ):
             await conn.execute(statement)
 
     async def ping(self) -> None:
         """Return when the table answers a query."""
-        async with guarded("database", self._timeout), self._engine.connect() as conn:
+        async with (
+            guarded("database", self._timeout, "ping"),
+            self._engine.connect() as conn,
+        ):
             await conn.execute(select(sessions_table.c.key).limit(1))
 
     async def close(self) -> None:
