@@ -7,6 +7,7 @@ import sys
 import click
 
 from pyjang.cli.database import makemigrations_command, migrate_command, seed_command
+from pyjang.cli.generate import generate_command
 from pyjang.cli.run import run_command
 from pyjang.errors import PyjangError
 
@@ -23,6 +24,7 @@ cli.add_command(run_command)
 cli.add_command(migrate_command)
 cli.add_command(makemigrations_command)
 cli.add_command(seed_command)
+cli.add_command(generate_command)
 
 
 def main() -> None:

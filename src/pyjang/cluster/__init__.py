@@ -1,0 +1,1 @@
+"""Local clusters: throwaway services, instances and a real load balancer."""
