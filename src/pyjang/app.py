@@ -105,7 +105,11 @@ def _middleware(settings: Settings, state: Runtime) -> list[Middleware]:
         Middleware(BodyLimitMiddleware, limit=settings.max_body_size),
         Middleware(StartupGate, state=state),
         Middleware(SessionMiddleware, manager=state.sessions, exempt=NO_SESSION_PATHS),
-        Middleware(AuthMiddleware, database=state.database),
+        Middleware(
+            AuthMiddleware,
+            database=state.database,
+            timeout=settings.session_store_timeout,
+        ),
         Middleware(
             CSRFMiddleware,
             key=settings.csrf_key,

@@ -16,8 +16,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pyjang.database import Database
+from pyjang.errors import StoreError
 from pyjang.models import User, utcnow
 from pyjang.sessions import Session, current_session
+from pyjang.sessions.middleware import unavailable_response
+from pyjang.sessions.stores.guard import bounded
 
 __all__ = [
     "ANONYMOUS",
@@ -106,14 +109,20 @@ class AuthMiddleware:
     password or privileges changed) is ended.
     """
 
-    def __init__(self, app: ASGIApp, database: Database) -> None:
+    def __init__(self, app: ASGIApp, database: Database, *, timeout: float) -> None:
         self.app = app
         self.database = database
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         session = scope.get("session")
         if scope["type"] == "http" and isinstance(session, Session):
-            scope["user"] = await self._user(session)
+            try:
+                scope["user"] = await self._user(session)
+            except StoreError as error:
+                logger.error("loading the user failed: %s", error)
+                await unavailable_response(scope)(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
     async def _user(self, session: Session) -> User | AnonymousUser:
@@ -125,8 +134,8 @@ class AuthMiddleware:
         except ValueError:
             session.destroy()
             return ANONYMOUS
-        async with self.database.session() as db:
-            user = await db.scalar(select(User).where(User.id == user_id))
+        work = self._load(user_id)
+        user = await bounded("database", self.timeout, "load_user", work)
         if (
             user is None
             or not user.is_active
@@ -135,6 +144,10 @@ class AuthMiddleware:
             session.destroy()
             return ANONYMOUS
         return user
+
+    async def _load(self, user_id: uuid.UUID) -> User | None:
+        async with self.database.session() as db:
+            return await db.scalar(select(User).where(User.id == user_id))
 
 
 def _login_redirect(request: Request) -> Response:

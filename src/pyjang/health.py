@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from pyjang.errors import StoreTimeout
 from pyjang.runtime import Runtime, is_draining, runtime
+from pyjang.sessions.stores.guard import bounded
 
 __all__ = ["ready_report", "routes"]
 
@@ -20,14 +24,16 @@ async def health(request: Request) -> Response:
     return PlainTextResponse("OK", headers=_NO_STORE)
 
 
-async def _check(name: str, probe: object, timeout: float) -> tuple[str, str]:
+async def _check(
+    name: str, probe: Coroutine[Any, Any, object], timeout: float
+) -> tuple[str, str]:
     try:
-        async with asyncio.timeout(timeout):
-            await probe  # type: ignore[misc]
-    except TimeoutError:
+        await bounded(name, timeout, "ping", probe)
+    except StoreTimeout:
         return name, f"timeout after {timeout:g}s"
     except Exception as error:
-        return name, f"failed: {type(error).__name__}"
+        cause = error.__cause__ or error
+        return name, f"failed: {type(cause).__name__}"
     return name, "ok"
 
 

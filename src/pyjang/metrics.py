@@ -82,13 +82,19 @@ def _registry() -> CollectorRegistry | None:
 
 
 def metrics_route(trusted: Sequence[Network], token: str | None) -> Route:
-    """Return ``/metrics``, open to loopback and trusted peers or the token."""
+    """Return ``/metrics``, open to loopback and trusted peers or the token.
+
+    A request relayed by a balancer (it carries forwarded headers) counts as
+    coming from its real client, so the world cannot read metrics through it.
+    """
 
     def allowed(request: Request) -> bool:
         if token:
             sent = request.headers.get("authorization", "")
             if hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
                 return True
+        if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
+            return False  # relayed by a balancer: the real client is elsewhere
         peer = request.scope.get("peer") or request.scope.get("client") or ("", 0)
         try:
             address = ipaddress.ip_address(peer[0])

@@ -23,7 +23,7 @@ from pyjang.metrics import RATE_LIMITED
 from pyjang.middleware.proxies import client_ip
 from pyjang.models import normalize_email
 from pyjang.ratelimit_storage import SQLLimitStorage
-from pyjang.sessions.stores.guard import guarded
+from pyjang.sessions.stores.guard import bounded
 from pyjang.settings import RateLimit, Settings
 
 __all__ = [
@@ -52,6 +52,7 @@ def build_limit_storage(settings: Settings, engine: object) -> Storage:
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             key_prefix="pyjang:limits",
+            implementation="redispy",
         )
     if backend == "db":
         return SQLLimitStorage(engine)  # type: ignore[arg-type]
@@ -69,13 +70,16 @@ class AuthLimiter:
 
     async def hit(self, *identifiers: str) -> float | None:
         """Count one attempt; return seconds to wait when over the limit."""
-        async with guarded("rate-limit", self.timeout, "hit"):
-            for identifier in identifiers:
-                if not await self.limiter.hit(self.item, "auth", identifier):
-                    stats = await self.limiter.get_window_stats(
-                        self.item, "auth", identifier
-                    )
-                    return max(1.0, stats.reset_time - time.time())
+        work = self._hit(identifiers)
+        return await bounded("rate-limit", self.timeout, "hit", work)
+
+    async def _hit(self, identifiers: tuple[str, ...]) -> float | None:
+        for identifier in identifiers:
+            if not await self.limiter.hit(self.item, "auth", identifier):
+                stats = await self.limiter.get_window_stats(
+                    self.item, "auth", identifier
+                )
+                return max(1.0, stats.reset_time - time.time())
         return None
 
 

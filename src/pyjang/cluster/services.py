@@ -233,7 +233,7 @@ class LocalPostgres:
 
     def stop(self, *, remove: bool = False) -> None:
         """Stop the cluster (fast shutdown); ``remove`` also deletes its data."""
-        if (self.data / "postmaster.pid").exists():
+        if self.bin is not None and (self.data / "postmaster.pid").exists():
             self.resume()
             pg_ctl = str(self.bin / "pg_ctl")
             self._run(pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "stop")

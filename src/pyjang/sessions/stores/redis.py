@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from redis.asyncio import Redis
 from redis.asyncio.sentinel import Sentinel
 
-from pyjang.sessions.stores.guard import guarded
+from pyjang.sessions.stores.guard import bounded
 
 __all__ = ["RedisStore", "connect_redis"]
 
@@ -64,42 +65,42 @@ class RedisStore:
 
     async def get(self, key: str, *, refresh: float | None = None) -> bytes | None:
         """Return the value under ``key``, refreshing its expiry in the same trip."""
-        async with guarded("redis", self._timeout, "get"):
-            if refresh is None:
-                value = await self._client.get(self._prefix + key)
-            else:
-                value = await self._client.getex(self._prefix + key, px=_ms(refresh))
+        if refresh is None:
+            work = self._client.get(self._prefix + key)
+        else:
+            work = self._client.getex(self._prefix + key, px=_ms(refresh))
+        value = await self._bounded("get", work)
         if value is None:
             return None
-        return value if isinstance(value, bytes) else value.encode()
+        return value if isinstance(value, bytes) else str(value).encode()
 
     async def add(self, key: str, value: bytes, ttl: float) -> bool:
         """Write ``value`` under a new ``key``; False when the key exists."""
-        async with guarded("redis", self._timeout, "add"):
-            done = await self._client.set(
-                self._prefix + key, value, px=_ms(ttl), nx=True
-            )
-        return bool(done)
+        work = self._client.set(self._prefix + key, value, px=_ms(ttl), nx=True)
+        return bool(await self._bounded("add", work))
 
     async def replace(
         self, key: str, value: bytes, ttl: float, *, expected: bytes
     ) -> bool:
         """Swap in ``value`` only if the stored value is ``expected``."""
-        async with guarded("redis", self._timeout, "replace"):
-            done = await self._replace(
-                keys=[self._prefix + key], args=[expected, value, _ms(ttl)]
-            )
-        return bool(done)
+        work = self._replace(
+            keys=[self._prefix + key], args=[expected, value, _ms(ttl)]
+        )
+        return bool(await self._bounded("replace", work))
 
     async def delete(self, key: str) -> None:
         """Remove ``key``; a missing key is not an error."""
-        async with guarded("redis", self._timeout, "delete"):
-            await self._client.delete(self._prefix + key)
+        await self._bounded("delete", self._client.delete(self._prefix + key))
 
     async def ping(self) -> None:
         """Return when Redis answers PING."""
-        async with guarded("redis", self._timeout, "ping"):
-            await self._client.ping()
+        await self._bounded("ping", self._client.ping())
+
+    async def _bounded(self, operation: str, work: Awaitable[Any]) -> Any:
+        async def run() -> Any:
+            return await work
+
+        return await bounded("redis", self._timeout, operation, run())
 
     async def close(self) -> None:
         """Close the client's connection pool."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -17,12 +19,15 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import Executable
 
 from pyjang.database import Base
-from pyjang.sessions.stores.guard import guarded
+from pyjang.sessions.stores.guard import bounded
 
 __all__ = ["SQLStore", "sessions_table"]
+
+T = TypeVar("T")
 
 sessions_table = Table(
     "pyjang_sessions",
@@ -32,6 +37,7 @@ sessions_table = Table(
     Column("expires_at", Float(precision=53), nullable=False),
     Index("ix_pyjang_sessions_expires_at", "expires_at"),
 )
+_t = sessions_table
 
 # Pushing the expiry forward is a write; skipping it while the entry still has
 # at least this share of the idle timeout left keeps most reads to one SELECT.
@@ -51,52 +57,43 @@ class SQLStore:
 
     async def get(self, key: str, *, refresh: float | None = None) -> bytes | None:
         """Return the value under ``key``, or None when missing or expired."""
+        return await self._bounded("get", self._get(key, refresh))
+
+    async def _get(self, key: str, refresh: float | None) -> bytes | None:
         now = time.time()
-        query = select(sessions_table.c.data, sessions_table.c.expires_at).where(
-            sessions_table.c.key == key, sessions_table.c.expires_at > now
+        query = select(_t.c.data, _t.c.expires_at).where(
+            _t.c.key == key, _t.c.expires_at > now
         )
-        async with (
-            guarded("database", self._timeout, "get"),
-            self._engine.connect() as conn,
-        ):
+        async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
             if row is None:
                 return None
             if refresh is not None and row.expires_at < now + refresh * (
                 1 - REFRESH_SLACK
             ):
-                await self._push_expiry(conn, key, now + refresh)
+                push = (
+                    update(_t)
+                    .where(_t.c.key == key, _t.c.expires_at < now + refresh)
+                    .values(expires_at=now + refresh)
+                )
+                await conn.execute(push)
+                await conn.commit()
             return bytes(row.data)
-
-    async def _push_expiry(
-        self, conn: AsyncConnection, key: str, expires_at: float
-    ) -> None:
-        statement = (
-            update(sessions_table)
-            .where(
-                sessions_table.c.key == key, sessions_table.c.expires_at < expires_at
-            )
-            .values(expires_at=expires_at)
-        )
-        await conn.execute(statement)
-        await conn.commit()
 
     async def add(self, key: str, value: bytes, ttl: float) -> bool:
         """Write ``value`` under a new ``key``; False when the key exists."""
+        return await self._bounded("add", self._add(key, value, ttl))
+
+    async def _add(self, key: str, value: bytes, ttl: float) -> bool:
         now = time.time()
-        stale = delete(sessions_table).where(
-            sessions_table.c.key == key, sessions_table.c.expires_at <= now
-        )
-        insert = sessions_table.insert().values(
-            key=key, data=value, expires_at=now + ttl
-        )
-        async with guarded("database", self._timeout, "add"):
-            try:
-                async with self._engine.begin() as conn:
-                    await conn.execute(stale)
-                    await conn.execute(insert)
-            except IntegrityError:
-                return False
+        stale = delete(_t).where(_t.c.key == key, _t.c.expires_at <= now)
+        insert = _t.insert().values(key=key, data=value, expires_at=now + ttl)
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(stale)
+                await conn.execute(insert)
+        except IntegrityError:
+            return False
         return True
 
     async def replace(
@@ -105,37 +102,31 @@ class SQLStore:
         """Swap in ``value`` only if the stored value is ``expected``."""
         now = time.time()
         statement = (
-            update(sessions_table)
-            .where(
-                sessions_table.c.key == key,
-                sessions_table.c.data == expected,
-                sessions_table.c.expires_at > now,
-            )
+            update(_t)
+            .where(_t.c.key == key, _t.c.data == expected, _t.c.expires_at > now)
             .values(data=value, expires_at=now + ttl)
         )
-        async with (
-            guarded("database", self._timeout, "replace"),
-            self._engine.begin() as conn,
-        ):
-            result = await conn.execute(statement)
-        return result.rowcount == 1
+        return await self._bounded("replace", self._changed(statement))
 
     async def delete(self, key: str) -> None:
         """Remove ``key``; a missing key is not an error."""
-        statement = delete(sessions_table).where(sessions_table.c.key == key)
-        async with (
-            guarded("database", self._timeout, "delete"),
-            self._engine.begin() as conn,
-        ):
-            await conn.execute(statement)
+        await self._bounded("delete", self._changed(delete(_t).where(_t.c.key == key)))
 
     async def ping(self) -> None:
         """Return when the table answers a query."""
-        async with (
-            guarded("database", self._timeout, "ping"),
-            self._engine.connect() as conn,
-        ):
-            await conn.execute(select(sessions_table.c.key).limit(1))
+        await self._bounded("ping", self._ping())
+
+    async def _ping(self) -> None:
+        async with self._engine.connect() as conn:
+            await conn.execute(select(_t.c.key).limit(1))
+
+    async def _changed(self, statement: Executable) -> bool:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(statement)
+        return bool(result.rowcount == 1)
+
+    async def _bounded(self, operation: str, work: Coroutine[Any, Any, T]) -> T:
+        return await bounded("database", self._timeout, operation, work)
 
     async def close(self) -> None:
         """Leave the engine to its owner, the app's database."""
@@ -147,11 +138,9 @@ class SQLStore:
         the others skip the round instead of deleting the same rows.
         """
         expired = (
-            select(sessions_table.c.key)
-            .where(sessions_table.c.expires_at <= time.time())
-            .limit(PURGE_BATCH)
+            select(_t.c.key).where(_t.c.expires_at <= time.time()).limit(PURGE_BATCH)
         )
-        statement = delete(sessions_table).where(sessions_table.c.key.in_(expired))
+        statement = delete(_t).where(_t.c.key.in_(expired))
         async with self._engine.begin() as conn:
             if self._is_postgres:
                 locked = await conn.scalar(
