@@ -69,17 +69,27 @@ class Browser:
         assert match is not None, url
         return match.group(1)
 
-    def register(self, base: str, email: str, password: str = STRONG_PASSWORD) -> httpx2.Response:
+    def register(
+        self, base: str, email: str, password: str = STRONG_PASSWORD
+    ) -> httpx2.Response:
         data = {"email": email, "password": password, "password_confirm": password}
         data["csrf_token"] = self.token(f"{base}/register")
         return self.post(f"{base}/register", data=data)
 
-    def login(self, base: str, email: str, password: str = STRONG_PASSWORD, **headers: str) -> httpx2.Response:
-        data = {"email": email, "password": password, "csrf_token": self.token(f"{base}/login")}
+    def login(
+        self, base: str, email: str, password: str = STRONG_PASSWORD, **headers: str
+    ) -> httpx2.Response:
+        data = {
+            "email": email,
+            "password": password,
+            "csrf_token": self.token(f"{base}/login"),
+        }
         return self.post(f"{base}/login", data=data, headers=headers)
 
     def logout(self, base: str) -> httpx2.Response:
-        return self.post(f"{base}/logout", data={"csrf_token": self.token(f"{base}/dashboard")})
+        return self.post(
+            f"{base}/logout", data={"csrf_token": self.token(f"{base}/dashboard")}
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -92,7 +102,9 @@ def browser() -> Iterator[Browser]:
     client.close()
 
 
-def instance_env(database_url: str, redis_url: str | None, **extra: str) -> dict[str, str]:
+def instance_env(
+    database_url: str, redis_url: str | None, **extra: str
+) -> dict[str, str]:
     """Return the environment of a production instance on loopback."""
     env = {
         "SESSION_KEY": TEST_KEY,
@@ -106,3 +118,17 @@ def instance_env(database_url: str, redis_url: str | None, **extra: str) -> dict
     if redis_url:
         env["REDIS_URL"] = redis_url
     return env
+
+
+@pytest.fixture
+def make_browser() -> Iterator[Any]:
+    """Return a factory of clients, all closed after the test."""
+    made: list[Browser] = []
+
+    def make() -> Browser:
+        made.append(Browser())
+        return made[-1]
+
+    yield make
+    for client in made:
+        client.close()

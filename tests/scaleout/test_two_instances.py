@@ -61,10 +61,10 @@ def test_key_rotation_across_instances(
 
 
 def test_a_password_change_on_a_ends_the_session_on_b(
-    servers: Any, fresh_postgres_url: str, local_redis: LocalRedis
+    servers: Any, make_browser: Any, fresh_postgres_url: str, local_redis: LocalRedis
 ) -> None:
     a, b = pair(servers, instance_env(fresh_postgres_url, local_redis.url))
-    first, second = Browser(), Browser()
+    first, second = make_browser(), make_browser()
     first.register(a.url, "change@example.com")
     second.login(b.url, "change@example.com")
     assert second.get(f"{b.url}/dashboard").status_code == 200
@@ -79,8 +79,6 @@ def test_a_password_change_on_a_ends_the_session_on_b(
     asyncio.run(change_password())
     assert second.get(f"{b.url}/dashboard").status_code == 302
     assert first.get(f"{a.url}/dashboard").status_code == 302
-    first.close()
-    second.close()
 
 
 def test_the_db_store_on_postgres_shares_sessions_without_redis(
