@@ -231,3 +231,19 @@ def test_last_login_is_recorded(client: TestClient, helpers: Any) -> None:
             return await db.scalar(select(User.last_login))
 
     assert client.portal.call(last_login) is not None  # type: ignore[union-attr]
+
+
+def test_ready_fails_while_migrations_are_pending(make_settings: Any) -> None:
+    from pyjang import create_app
+
+    app = create_app(make_settings(auto_migrate=False))
+    with TestClient(app, base_url="https://testserver") as plain:
+        ready = plain.get("/ready")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["migrations"] == "pending"
+        assert plain.get("/").status_code == 503
+        plain.portal.call(app.state.runtime.migrator.upgrade)  # type: ignore[union-attr]
+        deadline = time.monotonic() + 10
+        while plain.get("/ready").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert plain.get("/ready").status_code == 200

@@ -26,6 +26,7 @@ __all__ = ["Runtime", "begin_draining", "build_store", "is_draining", "runtime"]
 logger = logging.getLogger(__name__)
 
 PURGE_INTERVAL = 300.0
+MIGRATION_POLL_INTERVAL = 2.0
 
 
 def build_store(settings: Settings, database: Database) -> Store:
@@ -94,7 +95,7 @@ class Runtime:
         if self.settings.auto_migrate:
             self.tasks.append(asyncio.create_task(self._migrate()))
         else:
-            self.migrated.set()
+            self.tasks.append(asyncio.create_task(self._await_migrations()))
         for purging in (self.store, self.limiter.storage):
             if isinstance(purging, Purging) and not isinstance(purging, MemoryStore):
                 self.tasks.append(asyncio.create_task(self._purge_forever(purging)))
@@ -107,6 +108,17 @@ class Runtime:
             logger.error("%s", error)
             return
         self.migrated.set()
+
+    async def _await_migrations(self) -> None:
+        # Someone else migrates (`pyjang migrate`); stay unready until they have.
+        while True:
+            try:
+                if not await self.migrator.pending():
+                    self.migrated.set()
+                    return
+            except Exception as error:
+                logger.warning("cannot read the schema version: %s", error)
+            await asyncio.sleep(MIGRATION_POLL_INTERVAL)
 
     async def _purge_forever(self, store: Purging) -> None:
         await self.migrated.wait()
