@@ -12,9 +12,16 @@ import hashlib
 import logging
 import math
 import time
+from typing import Any
+from urllib.parse import urlsplit
 
 from limits import RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import (
+    MemoryStorage,
+    RedisSentinelStorage,
+    RedisStorage,
+    Storage,
+)
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -46,17 +53,25 @@ def build_limit_storage(settings: Settings, engine: object) -> Storage:
     """Return the ``limits`` storage matching the session store."""
     backend = settings.store_backend
     if backend == "redis" and settings.redis_url:
-        timeout = settings.session_store_timeout
-        return RedisStorage(
-            "async+" + settings.redis_url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            key_prefix="pyjang:limits",
-            implementation="redispy",
-        )
+        return _redis_storage(settings.redis_url, settings.session_store_timeout)
     if backend == "db":
         return SQLLimitStorage(engine)  # type: ignore[arg-type]
     return MemoryStorage()
+
+
+def _redis_storage(url: str, timeout: float) -> Storage:
+    options: dict[str, Any] = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "key_prefix": "pyjang:limits",
+        "implementation": "redispy",
+    }
+    parts = urlsplit(url)
+    if parts.scheme != "redis+sentinel":
+        return RedisStorage("async+" + url, **options)
+    service = ([piece for piece in parts.path.split("/") if piece] or ["mymaster"])[0]
+    sentinels = f"async+redis+sentinel://{parts.netloc}"
+    return RedisSentinelStorage(sentinels, service_name=service, **options)
 
 
 class AuthLimiter:

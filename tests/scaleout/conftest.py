@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx2
 import pytest
+from tests.conftest import STRONG_PASSWORD, TEST_KEY, require, require_binary
 
 from pyjang.cluster.services import LocalPostgres, LocalRedis, find_postgres_bin
-from tests.conftest import STRONG_PASSWORD, TEST_KEY, require, require_binary
 
 
 @pytest.fixture
@@ -132,3 +132,30 @@ def make_browser() -> Iterator[Any]:
     yield make
     for client in made:
         client.close()
+
+
+@pytest.fixture
+def local_sentinel(local_redis: LocalRedis, tmp_path: Path) -> Iterator[str]:
+    """Yield a ``redis+sentinel://`` URL of a real Sentinel watching local_redis."""
+    import subprocess
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    config = tmp_path / "sentinel.conf"
+    config.write_text(
+        f"port {port}\nbind 127.0.0.1\ndir {tmp_path}\n"
+        f"sentinel monitor pyjangmaster 127.0.0.1 {local_redis.port} 1\n"
+    )
+    binary = require_binary("redis-server")
+    process = subprocess.Popen(
+        [binary, str(config), "--sentinel"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    from pyjang.cluster.services import _wait_port
+
+    _wait_port(port, 10, process)
+    yield f"redis+sentinel://127.0.0.1:{port}/pyjangmaster/0"
+    process.terminate()
+    process.wait(10)
