@@ -153,9 +153,9 @@ def local_sentinel(local_redis: LocalRedis, tmp_path: Path) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    from pyjang.cluster.services import _wait_port
+    from pyjang.cluster.services import wait_for_port
 
-    _wait_port(port, 10, process)
+    wait_for_port(port, 10, process)
     yield f"redis+sentinel://127.0.0.1:{port}/pyjangmaster/0"
     process.terminate()
     process.wait(10)

@@ -13,7 +13,6 @@ from typing import Any
 import asyncpg
 import httpx2
 import pytest
-
 from tests.scaleout.conftest import instance_env
 
 pytestmark = pytest.mark.slow
@@ -63,7 +62,9 @@ async def fetch(url: str, query: str) -> list[Any]:
         await connection.close()
 
 
-def test_three_instances_at_once_migrate_once(servers: Any, fresh_postgres_url: str) -> None:
+def test_three_instances_at_once_migrate_once(
+    servers: Any, fresh_postgres_url: str
+) -> None:
     env = instance_env(fresh_postgres_url, None)
     instances = [servers(env={**env, "INSTANCE_ID": f"m{i}"}) for i in range(3)]
     processes = []
@@ -90,7 +91,9 @@ def test_three_instances_at_once_migrate_once(servers: Any, fresh_postgres_url: 
                 pass
         time.sleep(0.2)
     assert len(ready) == 3
-    versions = asyncio.run(fetch(fresh_postgres_url, "SELECT version_num FROM alembic_version"))
+    versions = asyncio.run(
+        fetch(fresh_postgres_url, "SELECT version_num FROM alembic_version")
+    )
     assert len(versions) == len(set(versions)) >= 1
     logs = "".join((i.workdir / f"m-{i.port}.log").read_text() for i in instances)
     assert logs.count("applying migrations") == 1, logs
@@ -123,5 +126,7 @@ def test_a_migration_killed_half_way_is_finished_by_the_next_run(
     assert subprocess.run(command, timeout=60).returncode == 0
     tables = {row[0] for row in asyncio.run(fetch(fresh_postgres_url, tables_query))}
     assert tables == {"slow_half", "slow_done"}
-    heads = asyncio.run(fetch(fresh_postgres_url, "SELECT version_num FROM alembic_version"))
+    heads = asyncio.run(
+        fetch(fresh_postgres_url, "SELECT version_num FROM alembic_version")
+    )
     assert ("slow1",) in heads and len(heads) == len(set(heads))

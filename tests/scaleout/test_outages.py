@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx2
 import pytest
+from tests.scaleout.conftest import Browser, instance_env
 
 from pyjang.cluster.services import LocalPostgres, LocalRedis
-from tests.scaleout.conftest import Browser, instance_env
 
 pytestmark = pytest.mark.slow
 
@@ -17,7 +17,9 @@ TIMEOUT = 0.5  # SESSION_STORE_TIMEOUT in instance_env
 SLACK = 1.5
 
 
-def timed_get(browser: Browser, url: str, **kwargs: Any) -> tuple[httpx2.Response, float]:
+def timed_get(
+    browser: Browser, url: str, **kwargs: Any
+) -> tuple[httpx2.Response, float]:
     started = time.monotonic()
     response = browser.get(url, **kwargs)
     return response, time.monotonic() - started
@@ -40,7 +42,9 @@ def assert_unavailable(browser: Browser, base: str, failing: str) -> None:
     assert body["status"] == "unavailable" and failing in body["failed"]
 
 
-def wait_recovered(browser: Browser, base: str, timeout: float = 15.0) -> httpx2.Response:
+def wait_recovered(
+    browser: Browser, base: str, timeout: float = 15.0
+) -> httpx2.Response:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         response = browser.get(f"{base}/dashboard")
@@ -52,7 +56,11 @@ def wait_recovered(browser: Browser, base: str, timeout: float = 15.0) -> httpx2
 
 @pytest.mark.parametrize("outage", ["pause", "stop"])
 def test_redis_outage(
-    outage: str, servers: Any, fresh_postgres_url: str, local_redis: LocalRedis, browser: Browser
+    outage: str,
+    servers: Any,
+    fresh_postgres_url: str,
+    local_redis: LocalRedis,
+    browser: Browser,
 ) -> None:
     server = servers(env=instance_env(fresh_postgres_url, local_redis.url)).start()
     browser.register(server.url, f"{outage}@example.com")

@@ -7,10 +7,10 @@ from typing import Any
 
 import asyncpg
 import pytest
-
-from pyjang.cluster.services import LocalRedis
 from tests.conftest import TEST_KEY
 from tests.scaleout.conftest import Browser, instance_env
+
+from pyjang.cluster.services import LocalRedis
 
 pytestmark = pytest.mark.slow
 

@@ -22,7 +22,13 @@ from pathlib import Path
 
 from pyjang.errors import CommandError
 
-__all__ = ["LocalPostgres", "LocalRedis", "find_postgres_bin", "free_port"]
+__all__ = [
+    "LocalPostgres",
+    "LocalRedis",
+    "find_postgres_bin",
+    "free_port",
+    "wait_for_port",
+]
 
 START_TIMEOUT = 30.0
 
@@ -34,9 +40,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _wait_port(
+def wait_for_port(
     port: int, timeout: float, process: subprocess.Popen[bytes] | None
 ) -> None:
+    """Return once 127.0.0.1:``port`` accepts; raise CommandError on exit or time-out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -61,12 +68,25 @@ def find_postgres_bin() -> Path | None:
 
 
 class LocalRedis:
-    """A ``redis-server`` whose data (append-only file) lives in ``folder``."""
+    """A ``redis-server`` whose data (append-only file) lives in ``folder``.
 
-    def __init__(self, folder: Path, port: int | None = None) -> None:
+    With ``detach`` the server runs in a session of its own, so it outlives
+    the process that started it (a background cluster); stop it then by the
+    pid in :attr:`pid`.
+    """
+
+    def __init__(
+        self, folder: Path, port: int | None = None, *, detach: bool = False
+    ) -> None:
         self.folder = folder
         self.port = port or free_port()
+        self.detach = detach
         self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """Return the server's process id once started, else None."""
+        return None if self.process is None else self.process.pid
 
     @property
     def url(self) -> str:
@@ -100,9 +120,13 @@ class LocalRedis:
             "no",
         ]
         self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=self.detach,
         )
-        _wait_port(self.port, START_TIMEOUT, self.process)
+        wait_for_port(self.port, START_TIMEOUT, self.process)
         return self
 
     def pause(self) -> None:
@@ -203,7 +227,7 @@ class LocalPostgres:
             "-w",
             "start",
         )
-        _wait_port(self.port, START_TIMEOUT, None)
+        wait_for_port(self.port, START_TIMEOUT, None)
         return self
 
     def _pids(self) -> list[int]:
