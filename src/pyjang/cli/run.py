@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from pathlib import Path
 
 import click
 
 from pyjang.cli.devkey import DEV_KEY_PATH, dev_session_key
 from pyjang.logs import configure_logging
+from pyjang.project import find_project
 from pyjang.server import APP_VARIABLE, load_user_app, serve
 from pyjang.settings import load_settings
 
@@ -58,6 +61,10 @@ def run_command(
         os.environ["HOST"] = host
     if port is not None:
         os.environ["PORT"] = str(port)
+    project = find_project()
+    app_spec = app_spec or (project.app if project else None)
+    if project is not None:
+        _importable(project.root)
     if app_spec:
         os.environ[APP_VARIABLE] = app_spec
     settings = load_settings()
@@ -86,6 +93,14 @@ def run_command(
     )
     _announce(settings, workers)
     serve(settings, workers=workers, reload=reload)
+
+
+def _importable(root: Path) -> None:
+    # Workers are new interpreters: they find the project through PYTHONPATH.
+    paths = [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]
+    os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
 
 
 def _announce(settings: object, workers: int) -> None:
