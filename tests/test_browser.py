@@ -40,7 +40,10 @@ def test_register_dashboard_htmx_logout_and_login(browser: Any, servers: Any) ->
     server = servers("--dev").start()
     page = browser.new_page()
     errors: list[str] = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on(
+        "console",
+        lambda message: message.type == "error" and errors.append(message.text),
+    )
 
     page.goto(f"{server.url}/register")
     page.fill("#email", "browser@example.com")
@@ -56,7 +59,9 @@ def test_register_dashboard_htmx_logout_and_login(browser: Any, servers: Any) ->
         page.click("#refresh-served-by")
     assert answer.value.status == 200
     assert answer.value.request.headers.get("hx-request") == "true"
-    page.wait_for_function("document.getElementById('session-age').textContent !== 'stale'")
+    page.wait_for_function(
+        "document.getElementById('session-age').textContent !== 'stale'"
+    )
     assert "<html" not in answer.value.text(), "HTMX gets a fragment, not a page"
 
     page.click("text=Log out")

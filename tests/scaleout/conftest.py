@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx2
 import pytest
-from tests.conftest import STRONG_PASSWORD, TEST_KEY, require, require_binary
 
 from pyjang.cluster.services import LocalPostgres, LocalRedis, find_postgres_bin
+from tests.conftest import STRONG_PASSWORD, TEST_KEY, require, require_binary
 
 
 @pytest.fixture

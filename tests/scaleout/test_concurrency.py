@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import redis
-from tests.scaleout.conftest import Browser, instance_env
 
 from pyjang.cluster.services import LocalRedis
+from tests.scaleout.conftest import Browser, instance_env
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,9 @@ async def read(request):
 
 def make_app():
     return create_app(routes=[
-        Route("/probe/start", start), Route("/probe/put", put), Route("/probe/read", read),
+        Route("/probe/start", start),
+        Route("/probe/put", put),
+        Route("/probe/read", read),
     ])
 """
 

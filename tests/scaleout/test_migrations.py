@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import httpx2
 import pytest
+
 from tests.scaleout.conftest import instance_env
 
 pytestmark = pytest.mark.slow

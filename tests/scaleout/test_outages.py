@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx2
 import pytest
-from tests.scaleout.conftest import Browser, instance_env
 
 from pyjang.cluster.services import LocalPostgres, LocalRedis
+from tests.scaleout.conftest import Browser, instance_env
 
 pytestmark = pytest.mark.slow
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.scaleout.conftest import Browser, instance_env
 
 from pyjang.cluster.services import LocalRedis
+from tests.scaleout.conftest import Browser, instance_env
 
 pytestmark = pytest.mark.slow
 

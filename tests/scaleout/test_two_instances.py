@@ -7,10 +7,10 @@ from typing import Any
 
 import asyncpg
 import pytest
-from tests.conftest import TEST_KEY
-from tests.scaleout.conftest import Browser, instance_env
 
 from pyjang.cluster.services import LocalRedis
+from tests.conftest import TEST_KEY
+from tests.scaleout.conftest import Browser, instance_env
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,8 @@ def test_a_password_change_on_a_ends_the_session_on_b(
     async def change_password() -> None:
         connection = await asyncpg.connect(fresh_postgres_url)
         await connection.execute(
-            "UPDATE pyjang_users SET auth_version = auth_version + 1, password_hash = 'x'"
+            "UPDATE pyjang_users"
+            " SET auth_version = auth_version + 1, password_hash = 'x'"
         )
         await connection.close()
 

@@ -43,7 +43,7 @@ def free_port() -> int:
 def wait_for_port(
     port: int, timeout: float, process: subprocess.Popen[bytes] | None
 ) -> None:
-    """Return once 127.0.0.1:``port`` accepts; raise CommandError on exit or time-out."""
+    """Return once 127.0.0.1:``port`` accepts; CommandError on exit or time-out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
