@@ -71,4 +71,5 @@ def configure_logging(*, level: str, style: str, instance: str) -> None:
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "watchfiles"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
