@@ -113,3 +113,21 @@ def test_an_untrusted_peer_cannot_claim_https(make_settings: Any) -> None:
             "/login", headers={"X-Forwarded-Proto": "https"}, follow_redirects=False
         )
         assert response.status_code == 308
+
+
+async def broken(request: Request) -> Response:
+    raise RuntimeError("secret internal detail")
+
+
+def test_an_unhandled_error_is_a_friendly_500(make_settings: Any) -> None:
+    app = create_app(make_settings(), routes=[Route("/broken", broken)])
+    client = TestClient(
+        app, base_url="https://testserver", raise_server_exceptions=False
+    )
+    with client:
+        wait_ready(client)
+        response = client.get("/broken")
+        assert response.status_code == 500
+        assert "Something went wrong" in response.text
+        assert "Traceback" not in response.text
+        assert "secret internal detail" not in response.text
