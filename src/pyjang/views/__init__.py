@@ -1,4 +1,4 @@
-"""The starter app's pages: accounts, home and dashboard."""
+"""The starter app's pages: home, dashboard, accounts, posts, users, the admin."""
 
 from starlette.routing import BaseRoute
 
