@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pyjang import health, views
+from pyjang import health, probes, views
 from pyjang.auth import AuthMiddleware
 from pyjang.csrf import CSRFMiddleware
 from pyjang.metrics import metrics_route
@@ -184,6 +184,7 @@ def create_app(
     all_routes = [
         *health.routes,
         metrics_route(settings.trusted_proxies, token),
+        probes.session_probe_route(settings.trusted_proxies, token),
         *routes,
         *views.routes,
         Mount("/static", app=static, name="static"),

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from pyjang.cli.check import check_command
+from pyjang.cli.cluster import cluster_group
 from pyjang.cli.database import makemigrations_command, migrate_command, seed_command
 from pyjang.cli.generate import generate_command
 from pyjang.cli.run import run_command
@@ -25,6 +27,8 @@ cli.add_command(migrate_command)
 cli.add_command(makemigrations_command)
 cli.add_command(seed_command)
 cli.add_command(generate_command)
+cli.add_command(cluster_group)
+cli.add_command(check_command)
 
 
 def main() -> None:
