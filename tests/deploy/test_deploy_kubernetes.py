@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.conftest import require
 
 from pyjang.deploy import Plan, build_files
+from tests.conftest import require
 
 
 def _documents(plan: Plan) -> list[dict[str, Any]]:
