@@ -7,7 +7,8 @@ The tree::
     ├── StoreError           a session or rate-limit store failed or timed out
     │   └── StoreTimeout     the store did not answer within SESSION_STORE_TIMEOUT
     ├── MigrationError       the schema could not be brought up to date
-    └── CommandError         a command-line action cannot proceed
+    ├── CommandError         a command-line action cannot proceed
+    └── GeneratorError       a generator refused its input; nothing was written
 
 Each message is one sentence that says what to change.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 __all__ = [
     "CommandError",
     "ConfigError",
+    "GeneratorError",
     "MigrationError",
     "PyjangError",
     "StoreError",
@@ -46,3 +48,7 @@ class MigrationError(PyjangError):
 
 class CommandError(PyjangError):
     """A command-line action cannot proceed; shown as one line, exit status 1."""
+
+
+class GeneratorError(PyjangError):
+    """A generator refused its input, or could not finish; nothing was written."""

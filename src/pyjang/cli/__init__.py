@@ -10,6 +10,7 @@ from pyjang.cli.check import check_command
 from pyjang.cli.cluster import cluster_group
 from pyjang.cli.database import makemigrations_command, migrate_command, seed_command
 from pyjang.cli.generate import generate_command
+from pyjang.cli.generators import addmodel_command, addpage_command, new_command
 from pyjang.cli.run import run_command
 from pyjang.errors import PyjangError
 
@@ -29,6 +30,9 @@ cli.add_command(seed_command)
 cli.add_command(generate_command)
 cli.add_command(cluster_group)
 cli.add_command(check_command)
+cli.add_command(new_command)
+cli.add_command(addmodel_command)
+cli.add_command(addpage_command)
 
 
 def main() -> None:
