@@ -9,7 +9,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.orm import make_transient_to_detached
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -43,6 +45,14 @@ DEFAULT_NEXT = "/dashboard"
 MAX_NEXT_LENGTH = 2048
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+
+# Built once: every request runs the same compiled statement with a new id.
+_USER_ATTRIBUTES = tuple(
+    (prop.key, prop.columns[0].name) for prop in User.__mapper__.column_attrs
+)
+_USER_BY_ID = select(*User.__table__.columns).where(
+    User.__table__.c.id == bindparam("user_id")
+)
 
 
 class AnonymousUser:
@@ -146,8 +156,18 @@ class AuthMiddleware:
         return user
 
     async def _load(self, user_id: uuid.UUID) -> User | None:
-        async with self.database.session() as db:
-            return await db.scalar(select(User).where(User.id == user_id))
+        async with self.database.read() as connection:
+            result = await connection.execute(_USER_BY_ID, {"user_id": user_id})
+            row = result.mappings().first()
+        return None if row is None else _detached_user(row)
+
+
+def _detached_user(row: RowMapping) -> User:
+    # The same detached instance an ORM session gives once closed, without
+    # the session: every column loaded, no pending changes.
+    user = User(**{key: row[name] for key, name in _USER_ATTRIBUTES})
+    make_transient_to_detached(user)
+    return user
 
 
 def _login_redirect(request: Request) -> Response:

@@ -52,10 +52,15 @@ def _mac(key: bytes, nonce: str, cookie: str) -> str:
 
 
 def csrf_token(scope: Scope) -> str:
-    """Return a fresh masked token for the request's CSRF cookie."""
-    key: bytes = scope["csrf"]["key"]
+    """Return a fresh masked token for the request's CSRF cookie.
+
+    A browser without a cookie gets one now, set on this response.
+    """
+    state = scope["csrf"]
+    if state["cookie"] is None:
+        state["cookie"] = _b64(secrets.token_bytes(32))
     nonce = _b64(secrets.token_bytes(12))
-    return f"{nonce}.{_mac(key, nonce, scope['csrf']['cookie'])}"
+    return f"{nonce}.{_mac(state['key'], nonce, state['cookie'])}"
 
 
 def rotate_csrf(scope: Scope) -> None:
@@ -94,10 +99,9 @@ class CSRFMiddleware:
             await self.app(scope, receive, send)
             return
         sent_cookie = self._cookie(scope)
-        scope["csrf"] = {
-            "key": self.key,
-            "cookie": sent_cookie or _b64(secrets.token_bytes(32)),
-        }
+        # A missing cookie is made only when a token is asked for: a response
+        # that renders no form has no cookie to set.
+        scope["csrf"] = {"key": self.key, "cookie": sent_cookie}
         if scope["method"] not in SAFE_METHODS:
             body, problem = await self._check(scope, receive, sent_cookie)
             if problem is not None:
@@ -109,7 +113,7 @@ class CSRFMiddleware:
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
                 cookie = scope["csrf"]["cookie"]
-                if cookie != sent_cookie:
+                if cookie is not None and cookie != sent_cookie:
                     MutableHeaders(scope=message).append(
                         "set-cookie", self._format(cookie, scope)
                     )

@@ -89,6 +89,8 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool; a lone SELECT needs no BEGIN before it nor ROLLBACK after.
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -100,6 +102,17 @@ class Database:
     async def connect(self) -> AsyncIterator[AsyncConnection]:
         """Yield a Core connection inside a transaction committed on success."""
         async with self.engine.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """Yield a Core connection in autocommit mode, for one-statement reads.
+
+        Each statement is its own transaction, so nothing but the statement
+        itself goes to the server. Use :meth:`connect` for anything that must
+        see or write several statements atomically.
+        """
+        async with self._autocommit.connect() as connection:
             yield connection
 
     async def ping(self) -> float:

@@ -18,6 +18,8 @@ __all__ = ["ContextFilter", "JSONFormatter", "configure_logging", "request_id"]
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 _instance = {"id": "-"}
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# What json.dumps(entry, default=str) builds on every call, built once.
+_ENCODER = json.JSONEncoder(default=str)
 
 
 class ContextFilter(logging.Filter):
@@ -46,7 +48,7 @@ class JSONFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return _ENCODER.encode(entry)
 
 
 _TEXT = "%(asctime)s %(levelname)-7s %(instance)s %(request_id)s %(name)s: %(message)s"

@@ -119,3 +119,16 @@ def test_hostile_session_cookies_give_an_anonymous_page(
 def test_non_utf8_cookie_bytes_give_an_anonymous_page(client: TestClient) -> None:
     response = client.get("/", headers=[(b"cookie", b"session_id=\xff\xfe\x80abc")])
     assert response.status_code == 200
+
+
+def test_the_request_log_hides_reset_tokens_and_odd_methods(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="pyjang.request"):
+        client.get("/password-reset/secret-token-value-123")
+        client.request("BREWCOFFEE", "/")
+    assert "secret-token-value-123" not in caplog.text
+    assert "/password-reset/[redacted]" in caplog.text
+    assert "BREWCOFFEE" not in caplog.text and "OTHER / 403" in caplog.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SecurityHeadersMiddleware"]
@@ -23,6 +22,10 @@ _HEADERS = {
 }
 
 
+_RAW = [(name.encode(), value.encode()) for name, value in _HEADERS.items()]
+_RAW_HSTS = (b"strict-transport-security", HSTS.encode())
+
+
 class SecurityHeadersMiddleware:
     """Set CSP, nosniff, frame, referrer and permissions headers; HSTS on HTTPS."""
 
@@ -38,11 +41,12 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _HEADERS.items():
-                    headers.setdefault(name, value)
-                if self.hsts and https:
-                    headers.setdefault("strict-transport-security", HSTS)
+                # A header the response already set wins, as with setdefault.
+                headers = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in headers}
+                wanted = [*_RAW, _RAW_HSTS] if self.hsts and https else _RAW
+                extra = [pair for pair in wanted if pair[0] not in present]
+                message["headers"] = [*headers, *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,6 +19,28 @@ __all__ = ["RequestLogMiddleware"]
 
 logger = logging.getLogger("pyjang.request")
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Any other method a client invents counts as one label value, not a new one.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Path parameters that are credentials (a password-reset link) stay out of logs.
+_SECRET_PARAMS = frozenset({"token"})
+
+
+def _method(scope: Scope) -> str:
+    method: str = scope["method"]
+    return method if method in _METHODS else "OTHER"
+
+
+def _loggable_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    for name, value in scope.get("path_params", {}).items():
+        if name in _SECRET_PARAMS:
+            path = path.replace(str(value), "[redacted]")
+    return path
+
+
+def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    count = REQUESTS.labels(method=method, route=route, status=str(status))
+    return count, REQUEST_SECONDS.labels(method=method, route=route)
 
 
 class RequestLogMiddleware:
@@ -25,6 +48,8 @@ class RequestLogMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # The labelled series, looked up once per (method, route, status).
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,21 +82,25 @@ class RequestLogMiddleware:
     def _observe(self, scope: Scope, status: int, duration: float) -> None:
         matched = "endpoint" in scope
         route = route_label(scope["path"], scope.get("path_params", {}), matched)
-        method = scope["method"]
-        REQUESTS.labels(method=method, route=route, status=str(status)).inc()
-        REQUEST_SECONDS.labels(method=method, route=route).observe(duration)
+        key = (_method(scope), route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = _series(*key)
+        series[0].inc()
+        series[1].observe(duration)
 
     def _log(self, scope: Scope, status: int, duration: float) -> None:
         user_id = getattr(scope.get("user"), "id", None)
+        path = _loggable_path(scope)
         logger.info(
             "%s %s %s %.1fms",
-            scope["method"],
-            scope["path"],
+            _method(scope),
+            path,
             status,
             duration * 1000,
             extra={
-                "method": scope["method"],
-                "path": scope["path"],
+                "method": _method(scope),
+                "path": path,
                 "status": status,
                 "duration_ms": round(duration * 1000, 2),
                 "client_ip": client_ip(scope),
