@@ -1,0 +1,1 @@
+"""The servers the benchmark compares, each a small app of its own."""

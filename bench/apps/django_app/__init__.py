@@ -1,0 +1,1 @@
+"""The same dashboard in Django: cache sessions in Redis, persistent connections."""
