@@ -80,9 +80,10 @@ def test_environment_and_dotenv_are_read(
 
 
 def test_secrets_hide_in_repr() -> None:
-    settings = load_settings(session_key=TEST_KEY, session_key_fallbacks="x" * 40)
-    assert TEST_KEY not in repr(settings) and "x" * 40 not in repr(settings)
-    assert settings.signing_keys == [TEST_KEY.encode(), b"x" * 40]
+    old = "old-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+    settings = load_settings(session_key=TEST_KEY, session_key_fallbacks=old)
+    assert TEST_KEY not in repr(settings) and old not in repr(settings)
+    assert settings.signing_keys == [TEST_KEY.encode(), old.encode()]
 
 
 @pytest.mark.parametrize(
@@ -106,6 +107,20 @@ def test_secrets_hide_in_repr() -> None:
         ({"session_key": TEST_KEY, "log_level": "loud"}, "LOG_LEVEL"),
         ({"session_key": TEST_KEY, "session_store": "files"}, "SESSION_STORE"),
         ({"session_key": TEST_KEY, "host": "a b"}, "HOST"),
+        ({"session_key": ""}, "SESSION_KEY"),
+        ({"session_key": " " * 40}, "SESSION_KEY"),
+        ({"session_key": "a" * 40}, "SESSION_KEY"),
+        ({"session_key": TEST_KEY, "csrf_secret": "short"}, "CSRF_SECRET"),
+        ({"session_key": TEST_KEY, "allowed_hosts": ""}, "ALLOWED_HOSTS"),
+        (
+            {"session_key": TEST_KEY, "session_idle_timeout": "0"},
+            "SESSION_IDLE_TIMEOUT",
+        ),
+        (
+            {"session_key": TEST_KEY, "session_store_timeout": "0"},
+            "SESSION_STORE_TIMEOUT",
+        ),
+        ({"session_key": TEST_KEY, "metrics_token": "a"}, "METRICS_TOKEN"),
     ],
 )
 def test_bad_settings_raise_one_line_naming_the_variable(

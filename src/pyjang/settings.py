@@ -30,6 +30,8 @@ _RATE = re.compile(
 )
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 MIN_KEY_LENGTH = 32
+MIN_KEY_SYMBOLS = 10  # a key of one repeated character is not random
+MIN_TOKEN_LENGTH = 16
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,16 @@ class Settings(BaseSettings):
             raise ValueError("use an address such as 127.0.0.1 or 0.0.0.0")
         return value
 
+    @field_validator("session_key", "csrf_secret", "metrics_token", mode="before")
+    @classmethod
+    def _secret(cls, value: Any) -> Any:
+        # A variable that expands to nothing is a mistake, not a choice.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(
+                "is set but empty; give it a long random value or unset it"
+            )
+        return value
+
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:
         if self.session_key is None and not self.debug:
@@ -198,18 +210,34 @@ class Settings(BaseSettings):
                 "SESSION_KEY is required when DEBUG=false; set it to the same "
                 "random value on every instance, or run `pyjang run --dev`"
             )
-        keys = [self.session_key, *self.session_key_fallbacks]
-        for key in filter(None, keys):
-            if len(key.get_secret_value()) < MIN_KEY_LENGTH:
+        keys = [self.session_key, *self.session_key_fallbacks, self.csrf_secret]
+        for key in (k.get_secret_value() for k in keys if k is not None):
+            if len(key.strip()) < MIN_KEY_LENGTH or len(set(key)) < MIN_KEY_SYMBOLS:
                 raise ValueError(
-                    f"SESSION_KEY and SESSION_KEY_FALLBACKS need at least "
-                    f"{MIN_KEY_LENGTH} characters each; generate one with "
+                    f"SESSION_KEY, SESSION_KEY_FALLBACKS and CSRF_SECRET need at "
+                    f"least {MIN_KEY_LENGTH} random characters each; generate one with "
                     "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
                 )
         if self.session_store == "redis" and not self.redis_url:
             raise ValueError("SESSION_STORE=redis needs REDIS_URL")
         if self.session_idle_timeout > self.session_lifetime:
             raise ValueError("SESSION_IDLE_TIMEOUT cannot exceed SESSION_LIFETIME")
+        for name in (
+            "session_lifetime",
+            "session_idle_timeout",
+            "session_store_timeout",
+        ):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name.upper()} must be longer than zero")
+        if not self.allowed_hosts:
+            raise ValueError(
+                "ALLOWED_HOSTS is empty; list the host names, or * for any"
+            )
+        token = self.metrics_token
+        if token is not None and len(token.get_secret_value()) < MIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"METRICS_TOKEN needs at least {MIN_TOKEN_LENGTH} characters"
+            )
         return self
 
     @property

@@ -103,11 +103,11 @@ def test_a_relayed_request_gets_404(
 
 
 def test_other_peers_need_the_token(probe_client: Callable[..., TestClient]) -> None:
-    outsider = probe_client(("203.0.113.5", 5000), metrics_token="probe-token-123")
+    outsider = probe_client(("203.0.113.5", 5000), metrics_token="probe-token-12345")
     assert outsider.get("/ready/session").status_code == 404
     wrong = {"Authorization": "Bearer not-the-token"}
     assert outsider.get("/ready/session", headers=wrong).status_code == 404
-    right = {"Authorization": "Bearer probe-token-123"}
+    right = {"Authorization": "Bearer probe-token-12345"}
     assert outsider.get("/ready/session", headers=right).status_code == 200
 
 

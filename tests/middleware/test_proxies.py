@@ -85,3 +85,8 @@ def test_forwarded_parsing_never_raises(value: str) -> None:
     rewrite(
         "127.0.0.1", {"Forwarded": value.encode("utf-8", "ignore").decode("latin-1")}
     )
+
+
+def test_a_client_forwarded_header_beside_x_forwarded_for_is_ignored() -> None:
+    headers = {"Forwarded": "for=9.9.9.9", "X-Forwarded-For": "198.51.100.7"}
+    assert rewrite("127.0.0.1", headers)["client"][0] == "198.51.100.7"

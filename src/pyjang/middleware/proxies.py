@@ -79,7 +79,9 @@ class ProxyHeadersMiddleware:
             else:
                 headers[name] = value
         forwarded = headers.get(b"forwarded")
-        if forwarded is not None:
+        # Balancers write X-Forwarded-For; a Forwarded header beside it may
+        # come from the client, so it counts only when it stands alone.
+        if forwarded is not None and b"x-forwarded-for" not in headers:
             elements = parse_forwarded(forwarded.decode("latin-1"))
             hops = [element.get("for", "") for element in elements]
             proto = elements[-1].get("proto") if elements else None
