@@ -247,3 +247,21 @@ def test_ready_fails_while_migrations_are_pending(make_settings: Any) -> None:
         while plain.get("/ready").status_code != 200 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert plain.get("/ready").status_code == 200
+
+
+def test_a_dead_limit_store_answers_503_not_500(
+    make_settings: Any, helpers: Any
+) -> None:
+    from pyjang import create_app
+
+    settings = make_settings(
+        redis_url="redis://127.0.0.1:1/0", session_store_timeout="0.3s"
+    )
+    with TestClient(create_app(settings), base_url="https://testserver") as client:
+        deadline = time.monotonic() + 10
+        while client.get("/login").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        response = helpers.login(client, "a@example.com", "some password here")
+        assert response.status_code == 503
+        assert "briefly unavailable" in response.text
+        assert response.headers["x-content-type-options"] == "nosniff"

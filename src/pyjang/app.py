@@ -30,7 +30,9 @@ from pyjang.middleware import (
     SecurityHeadersMiddleware,
 )
 from pyjang.runtime import Runtime
+from pyjang.errors import StoreError
 from pyjang.sessions import SessionMiddleware
+from pyjang.sessions.middleware import unavailable_response
 from pyjang.settings import Settings, load_settings
 from pyjang.templating import Templates
 
@@ -92,6 +94,7 @@ def _middleware(settings: Settings, state: Runtime) -> list[Middleware]:
     stack = [
         Middleware(RequestLogMiddleware),
         Middleware(ProxyHeadersMiddleware, trusted=settings.trusted_proxies),
+        Middleware(SecurityHeadersMiddleware, hsts=production),
         Middleware(
             AllowedHostsMiddleware,
             allowed=settings.allowed_hosts,
@@ -101,7 +104,6 @@ def _middleware(settings: Settings, state: Runtime) -> list[Middleware]:
     if production and settings.https_redirect:
         stack.append(Middleware(HTTPSRedirectMiddleware, exempt=OPERATIONS_PATHS))
     stack += [
-        Middleware(SecurityHeadersMiddleware, hsts=production),
         Middleware(BodyLimitMiddleware, limit=settings.max_body_size),
         Middleware(StartupGate, state=state),
         Middleware(SessionMiddleware, manager=state.sessions, exempt=NO_SESSION_PATHS),
@@ -144,7 +146,11 @@ def _error_handlers(templates: Templates, debug: bool) -> dict[Any, Any]:
             logger.exception("error page failed to render")
             return PlainTextResponse(f"{status} {title}", status_code=status)
 
-    handlers: dict[Any, Any] = {HTTPException: http_error}
+    async def store_error(request: Request, exc: Exception) -> Response:
+        logger.error("a store failed: %s", exc)
+        return unavailable_response(request.scope)
+
+    handlers: dict[Any, Any] = {HTTPException: http_error, StoreError: store_error}
     if not debug:
         handlers[500] = server_error
     return handlers

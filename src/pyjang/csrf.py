@@ -31,6 +31,7 @@ COOKIE_NAME = "csrftoken"
 FIELD_NAME = "csrf_token"
 HEADER_NAME = b"x-csrf-token"
 COOKIE_MAX_AGE = 364 * 86400
+MAX_FIELDS = 1000
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _COOKIE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _FORBIDDEN = (
@@ -153,7 +154,10 @@ class CSRFMiddleware:
         raw = b"".join(message.get("body", b"") for message in body)
         content_type, options = parse_options_header(headers.get(b"content-type", b""))
         if content_type == b"application/x-www-form-urlencoded":
-            values = parse_qs(raw.decode("latin-1"), max_num_fields=1000)
+            try:
+                values = parse_qs(raw.decode("latin-1"), max_num_fields=MAX_FIELDS)
+            except ValueError:
+                return body, ""  # more fields than any form of ours has
             return body, values.get(FIELD_NAME, [""])[0]
         if content_type == b"multipart/form-data" and b"boundary" in options:
             return body, _multipart_field(raw, options[b"boundary"], FIELD_NAME)

@@ -132,3 +132,26 @@ def test_the_request_log_hides_reset_tokens_and_odd_methods(
     assert "secret-token-value-123" not in caplog.text
     assert "/password-reset/[redacted]" in caplog.text
     assert "BREWCOFFEE" not in caplog.text and "OTHER / 403" in caplog.text
+
+
+def test_a_flood_of_form_fields_is_refused_not_a_crash(client: TestClient) -> None:
+    client.get("/login")
+    body = "&".join(f"f{i}=x" for i in range(1500))
+    response = client.post(
+        "/login",
+        content=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 403
+
+
+def test_error_answers_carry_security_headers(client: TestClient) -> None:
+    for response in (
+        client.get("/", headers={"Host": "evil.test"}),
+        client.get("/nope"),
+        client.post("/login", content=b"x" * (2 * 1024 * 1024)),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff", (
+            response.status_code
+        )
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]

@@ -1,8 +1,8 @@
 """Plain ASGI middleware of the request pipeline, outermost first.
 
 :class:`RequestLogMiddleware` → :class:`ProxyHeadersMiddleware` →
-:class:`AllowedHostsMiddleware` → :class:`HTTPSRedirectMiddleware` →
-:class:`SecurityHeadersMiddleware` → :class:`BodyLimitMiddleware` → sessions →
+:class:`SecurityHeadersMiddleware` → :class:`AllowedHostsMiddleware` →
+:class:`HTTPSRedirectMiddleware` → :class:`BodyLimitMiddleware` → sessions →
 auth → CSRF → routes. Each steps aside at once for scopes it does not handle.
 """
 
