@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -275,3 +276,37 @@ def test_unknown_users_are_404(client: TestClient, path: str) -> None:
     become(client, "staff")
     assert client.get(path).status_code == 404
     assert client.post(path, data={"csrf_token": token(client)}).status_code == 404
+
+
+def test_staff_cannot_take_over_another_staff_account(
+    make_client: Callable[..., TestClient], helpers: Any
+) -> None:
+    from sqlalchemy import select, update
+
+    from pyjang.models import User
+
+    client = make_client()
+    helpers.register(client, "peer@example.com")
+    client.post("/logout", data={"csrf_token": helpers.token(client, "/dashboard")})
+    helpers.register(client, "actor@example.com")
+    database = client.app.state.runtime.database  # type: ignore[attr-defined]
+
+    async def make_both_staff() -> str:
+        async with database.session() as db:
+            await db.execute(update(User).values(is_staff=True))
+            await db.commit()
+            peer = await db.scalar(select(User).where(User.email == "peer@example.com"))
+            assert peer is not None
+            return str(peer.id)
+
+    peer_id = client.portal.call(make_both_staff)  # type: ignore[union-attr]
+    helpers.login(client, "actor@example.com")
+    token = helpers.token(client, f"/users/{peer_id}")
+    for data in (
+        {"email": "peer@example.com", "password": "brand new password here"},
+        {"email": "attacker@example.com"},
+    ):
+        form = {"csrf_token": token, "is_active": "on", **data}
+        response = client.post(f"/users/{peer_id}", data=form)
+        assert response.status_code == 400, data
+        assert "Only superusers can change" in response.text

@@ -29,6 +29,9 @@ __all__ = [
 PRIVILEGES = ("is_staff", "is_superuser")
 SESSION_FIELDS = ("password_hash", "is_active", *PRIVILEGES)
 ONLY_SUPERUSERS = "Only superusers can grant or remove staff and superuser rights."
+ONLY_SUPERUSERS_CREDENTIALS = (
+    "Only superusers can change another staff member's password or email."
+)
 
 
 def _is_self(actor: Any, target: User | None) -> bool:
@@ -67,6 +70,23 @@ def account_errors(
             errors[key] = "You cannot remove your own rights; ask another superuser."
     if _is_self(actor, target) and changes.get("is_active") is False:
         errors["is_active"] = "You cannot deactivate your own account."
+    errors.update(_credential_errors(actor, target, changes))
+    return errors
+
+
+def _credential_errors(
+    actor: Any, target: User | None, changes: dict[str, Any]
+) -> dict[str, str]:
+    # Another staff member's password or address is a way into their account:
+    # only a superuser may change those.
+    guarded = target is not None and target.is_staff and not _is_self(actor, target)
+    if not guarded or getattr(actor, "is_superuser", False):
+        return {}
+    errors = {}
+    if changes.get("password_hash"):
+        errors["password_hash"] = ONLY_SUPERUSERS_CREDENTIALS
+    if "email" in changes and changes["email"] != target.email:  # type: ignore[union-attr]
+        errors["email"] = ONLY_SUPERUSERS_CREDENTIALS
     return errors
 
 

@@ -109,7 +109,10 @@ def _read(
         if problem:
             errors["password"] = problem
         changes["password_hash"] = password
-    errors.update(account_errors(actor, target, changes))
+    refused = account_errors(actor, target, changes)
+    if "password_hash" in refused:
+        refused["password"] = refused.pop("password_hash")
+    errors.update(refused)
     return changes, errors
 
 
