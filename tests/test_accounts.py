@@ -265,3 +265,20 @@ def test_a_dead_limit_store_answers_503_not_500(
         assert response.status_code == 503
         assert "briefly unavailable" in response.text
         assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "email", ["a<b>@example.com", "x@example.com<script>", '"><svg/onload=1>@x.com']
+)
+def test_markup_in_an_email_is_refused(
+    client: TestClient, helpers: Any, email: str
+) -> None:
+    assert helpers.register(client, email).status_code == 400
+
+
+def test_pages_vary_on_htmx_and_private_pages_are_not_cached(
+    client: TestClient, helpers: Any
+) -> None:
+    assert "HX-Request" in client.get("/login").headers["vary"]
+    helpers.register(client, "cache@example.com")
+    assert client.get("/dashboard").headers["cache-control"] == "private, no-store"

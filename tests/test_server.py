@@ -205,3 +205,26 @@ def test_json_logs_carry_request_and_instance_ids_but_no_secrets(
     assert all("client_ip" in r for r in records if r.get("logger") == "pyjang.request")
     text = server.log()
     assert TEST_KEY not in text and "hunter2" not in text
+
+
+def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "pyjang", "run", "--dev", "--port", str(port)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert errors == [
+        f"Error: cannot listen on 127.0.0.1:{port}: Address already in "
+        "use; stop what uses it or choose another --port"
+    ]
+    assert "Traceback" not in result.stderr

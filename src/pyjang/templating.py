@@ -82,7 +82,13 @@ class Templates:
             html = "".join(block(template.new_context(values)))
         else:
             html = template.render(values)
-        return HTMLResponse(html, status_code=status_code, headers=headers)
+        response = HTMLResponse(html, status_code=status_code, headers=headers)
+        # The same URL answers a page or a fragment, and may show a user's data.
+        response.headers.append("Vary", "HX-Request")
+        user = request.scope.get("user")
+        if getattr(user, "is_authenticated", False):
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
 
     def render_string(self, name: str, context: dict[str, Any]) -> str:
         """Return ``name`` rendered with ``context`` alone (mail bodies, files)."""

@@ -93,7 +93,7 @@ def makemigrations_command(message: str, directory: Path | None) -> None:
     "--password", help="The admin's password (prompted, hidden, when missing)."
 )
 def seed_command(email: str | None, password: str | None) -> None:
-    """Create the first admin; running it again changes nothing."""
+    """Create an admin account; for an address that exists it changes nothing."""
     email = normalize_email(email or click.prompt("Admin email"))
     if not valid_email(email):
         raise click.BadParameter("enter a valid email address", param_hint="--email")

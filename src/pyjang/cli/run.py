@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -91,8 +92,27 @@ def run_command(
         style=settings.log_style,
         instance=settings.instance_name,
     )
+    _check_port(settings.host, settings.port)
     _announce(settings, workers)
     serve(settings, workers=workers, reload=reload)
+
+
+def _check_port(host: str, port: int) -> None:
+    # Fail as one line here rather than as the server's multi-line bind error.
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise click.ClickException(f"cannot resolve HOST {host!r}: {error}") from None
+    family, kind, _, _, address = infos[0]
+    with socket.socket(family, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: {error.strerror}; "
+                "stop what uses it or choose another --port"
+            ) from None
 
 
 def _importable(root: Path) -> None:
@@ -119,6 +139,11 @@ def _announce(settings: object, workers: int) -> None:
         settings.store_backend,
         budget,
     )
+    if not settings.debug and settings.public_url is None:
+        logger.warning(
+            "PUBLIC_URL is not set: password-reset mails cannot be sent and "
+            "Origin checks know only the Host header; set it to the site's URL"
+        )
     if settings.store_backend == "memory" and workers > 1:
         logger.warning(
             "SESSION_STORE=memory with %d workers: each worker has its own sessions "

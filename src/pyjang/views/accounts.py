@@ -29,7 +29,10 @@ from pyjang.templating import flash
 __all__ = ["routes", "valid_email"]
 
 MAX_FORM_FIELDS = 20
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# No spaces, quotes, brackets or other characters that mail addresses only
+# carry in quoted forms nobody types into a sign-up form.
+_ATOM = r"[^@\s<>()\[\]\\,;:\"]+"
+_EMAIL = re.compile(rf"^{_ATOM}@{_ATOM}\.{_ATOM}$")
 BAD_CREDENTIALS = "Invalid email or password."
 MISMATCH = "The two passwords do not match."
 
