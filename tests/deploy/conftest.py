@@ -13,6 +13,7 @@ import pytest
 
 from pyjang.deploy import Plan, TLSFiles
 from pyjang.settings import Settings, load_settings
+from tests.conftest import require_binary
 
 # Distinctive values no template could produce by accident.
 _SECRETS = {
@@ -99,9 +100,7 @@ def require() -> Callable[[str], str]:
 @pytest.fixture(scope="session")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TLSFiles]:
     """Return a self-signed certificate for localhost, made with openssl."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("openssl is not installed (apt-get install openssl)")
+    openssl = shutil.which("openssl") or require_binary("openssl")
     folder = tmp_path_factory.mktemp("tls")
     certificate, key = folder / "fullchain.pem", folder / "privkey.pem"
     request = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]

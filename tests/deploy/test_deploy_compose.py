@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from pyjang.deploy import Plan, build_files, write_files
+from tests.conftest import require_binary
 
 
 def _write(plan: Plan, root: Path) -> Path:
@@ -93,9 +93,7 @@ def test_build_points_at_the_generated_dockerfile(
 def _compose_config(
     folder: Path, **environment: str
 ) -> subprocess.CompletedProcess[str]:
-    binary = shutil.which("docker-compose")
-    if binary is None:
-        pytest.skip("no offline Compose validator (apt-get install docker-compose)")
+    binary = require_binary("docker-compose")
     shutil.copy(folder / ".env.example", folder / ".env")
     names = ("SESSION_KEY", "POSTGRES_PASSWORD")
     base = {key: value for key, value in os.environ.items() if key not in names}
