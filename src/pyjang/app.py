@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from pyjang import health, probes, views
 from pyjang.auth import AuthMiddleware
 from pyjang.csrf import CSRFMiddleware
+from pyjang.errors import StoreError
 from pyjang.metrics import metrics_route
 from pyjang.middleware import (
     AllowedHostsMiddleware,
@@ -30,7 +31,6 @@ from pyjang.middleware import (
     SecurityHeadersMiddleware,
 )
 from pyjang.runtime import Runtime
-from pyjang.errors import StoreError
 from pyjang.sessions import SessionMiddleware
 from pyjang.sessions.middleware import unavailable_response
 from pyjang.settings import Settings, load_settings
