@@ -88,4 +88,3 @@ def test_postgres_outage(
         local_postgres.resume() if outage == "pause" else local_postgres.start()
     page = wait_recovered(browser, server.url, timeout=30)
     assert page.status_code == 200
-
