@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from pyjang.errors import CommandError
@@ -76,11 +77,17 @@ class LocalRedis:
     """
 
     def __init__(
-        self, folder: Path, port: int | None = None, *, detach: bool = False
+        self,
+        folder: Path,
+        port: int | None = None,
+        *,
+        detach: bool = False,
+        persistent: bool = True,
     ) -> None:
         self.folder = folder
         self.port = port or free_port()
         self.detach = detach
+        self.persistent = persistent
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -111,7 +118,7 @@ class LocalRedis:
             "--save",
             "",
             "--appendonly",
-            "yes",
+            "yes" if self.persistent else "no",
             "--appendfsync",
             "always",
             "--logfile",
@@ -164,9 +171,12 @@ def _data_folder(folder: Path) -> Path:
 class LocalPostgres:
     """A PostgreSQL cluster made with ``initdb`` in ``folder``, trust auth."""
 
-    def __init__(self, folder: Path, port: int | None = None) -> None:
+    def __init__(
+        self, folder: Path, port: int | None = None, *, settings: Sequence[str] = ()
+    ) -> None:
         self.folder = folder
         self.port = port or free_port()
+        self.settings = list(settings)
         self.data = _data_folder(folder)
         self.bin = find_postgres_bin()
 
@@ -212,9 +222,10 @@ class LocalPostgres:
                 "postgres",
                 "--no-sync",
             )
+        extra = "".join(f" -c {setting}" for setting in self.settings)
         options = (
             f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off"
+            f"-c fsync=off{extra}"
         )
         self._run(
             str(self.bin / "pg_ctl"),
