@@ -19,9 +19,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from python_multipart.multipart import parse_options_header
 from starlette.datastructures import MutableHeaders
-from starlette.requests import cookie_parser
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pyjang.cookies import request_cookie
 
 __all__ = ["CSRFMiddleware", "csrf_token", "rotate_csrf"]
 
@@ -164,12 +165,7 @@ class CSRFMiddleware:
         return body, ""
 
     def _cookie(self, scope: Scope) -> str | None:
-        raw = "; ".join(
-            value.decode("latin-1")
-            for name, value in scope["headers"]
-            if name == b"cookie"
-        )
-        value = cookie_parser(raw).get(COOKIE_NAME) if raw else None
+        value = request_cookie(scope, COOKIE_NAME)
         return value if value and _COOKIE_SHAPE.match(value) else None
 
     def _format(self, value: str, scope: Scope) -> str:

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Sequence
 
 from starlette.datastructures import MutableHeaders
-from starlette.requests import cookie_parser
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pyjang.cookies import request_cookie
 from pyjang.errors import StoreError
 from pyjang.sessions.manager import SessionManager
 from pyjang.sessions.session import Session
@@ -90,12 +90,7 @@ class SessionMiddleware:
         await self.app(scope, receive, send_with_session)
 
     def _cookie(self, scope: Scope) -> str | None:
-        raw = "; ".join(
-            value.decode("latin-1")
-            for name, value in scope.get("headers", ())
-            if name == b"cookie"
-        )
-        return cookie_parser(raw).get(self.manager.cookie_name) if raw else None
+        return request_cookie(scope, self.manager.cookie_name)
 
 
 def current_session(scope: Scope) -> Session:
