@@ -59,16 +59,18 @@ def test_alternating_instances_share_one_count(
     del browser
 
 
+def behind_proxy(servers: Any, database_url: str, redis: LocalRedis) -> Any:
+    """Start an instance that trusts a balancer on loopback."""
+    env = instance_env(
+        database_url, redis.url, RATE_LIMIT_AUTH=POLICY, TRUSTED_PROXIES="127.0.0.1/32"
+    )
+    return servers(env=env).start()
+
+
 def test_spoofed_forwarded_for_does_not_reset_the_count(
     servers: Any, make_browser: Any, fresh_postgres_url: str, local_redis: LocalRedis
 ) -> None:
-    env = instance_env(
-        fresh_postgres_url,
-        local_redis.url,
-        RATE_LIMIT_AUTH=POLICY,
-        TRUSTED_PROXIES="127.0.0.1/32",
-    )
-    a = servers(env=env).start()
+    a = behind_proxy(servers, fresh_postgres_url, local_redis)
     browser = make_browser()
     real = "203.0.113.9"
     assert attempts_until_limited(browser, [a.url], **{"X-Forwarded-For": real}) == 4
@@ -100,16 +102,10 @@ def test_the_count_survives_a_restart(
     )
 
 
-def test_register_is_limited_per_account_too(
+def test_login_is_limited_per_account_across_ips(
     servers: Any, make_browser: Any, fresh_postgres_url: str, local_redis: LocalRedis
 ) -> None:
-    env = instance_env(
-        fresh_postgres_url,
-        local_redis.url,
-        RATE_LIMIT_AUTH=POLICY,
-        TRUSTED_PROXIES="127.0.0.1/32",
-    )
-    a = servers(env=env).start()
+    a = behind_proxy(servers, fresh_postgres_url, local_redis)
     browser = make_browser()
     for index in range(3):
         ip = f"198.51.100.{index + 1}"
