@@ -5,12 +5,11 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import make_transient_to_detached
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -50,6 +49,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 _USER_ATTRIBUTES = tuple(
     (prop.key, prop.columns[0].name) for prop in User.__mapper__.column_attrs
 )
+_USER_CLASS = User.__mapper__.class_manager
 _USER_BY_ID = select(*User.__table__.columns).where(
     User.__table__.c.id == bindparam("user_id")
 )
@@ -156,16 +156,17 @@ class AuthMiddleware:
         return user
 
     async def _load(self, user_id: uuid.UUID) -> User | None:
-        async with self.database.read() as connection:
-            result = await connection.execute(_USER_BY_ID, {"user_id": user_id})
-            row = result.mappings().first()
+        row = await self.database.fetch_row(_USER_BY_ID, {"user_id": user_id})
         return None if row is None else _detached_user(row)
 
 
-def _detached_user(row: RowMapping) -> User:
+def _detached_user(row: Mapping[str, Any]) -> User:
     # The same detached instance an ORM session gives once closed, without
-    # the session: every column loaded, no pending changes.
-    user = User(**{key: row[name] for key, name in _USER_ATTRIBUTES})
+    # the session: every column loaded, no pending changes. The values go
+    # straight into the instance's dict, as the ORM's own loading does,
+    # instead of through each attribute's change tracking.
+    user: User = _USER_CLASS.new_instance()
+    user.__dict__.update({key: row[name] for key, name in _USER_ATTRIBUTES})
     make_transient_to_detached(user)
     return user
 

@@ -8,10 +8,11 @@ the async driver URL SQLAlchemy needs.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -23,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql import Select
+from sqlalchemy.util import greenlet_spawn
 
 from pyjang.errors import ConfigError
 
@@ -91,6 +94,8 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # Same pool; a lone SELECT needs no BEGIN before it nor ROLLBACK after.
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Statements compiled once for fetch_row on PostgreSQL: SQL and names.
+        self._compiled: dict[Select[Any], tuple[str, tuple[str, ...]]] = {}
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -114,6 +119,49 @@ class Database:
         """
         async with self._autocommit.connect() as connection:
             yield connection
+
+    async def fetch_row(
+        self, statement: Select[Any], params: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None:
+        """Return the first row of a one-statement read by column name, or None.
+
+        For the reads on every request (the logged-in user). On PostgreSQL the
+        statement is compiled once and run on the pooled asyncpg connection
+        itself, a prepared statement the driver keeps: SQLAlchemy's execution
+        layer would cost more than the query. ``params`` go to the driver as
+        they are, so they must be values it accepts (``uuid.UUID``, ``int``).
+        """
+        if self.is_sqlite:
+            async with self.read() as connection:
+                result = await connection.execute(statement, dict(params))
+                first: Mapping[str, Any] | None = result.mappings().first()
+                return first
+        sql, names = self._compile(statement)
+        pooled = await self.engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            assert driver is not None
+            row: Mapping[str, Any] | None = await driver.fetchrow(
+                sql, *(params[name] for name in names)
+            )
+        except asyncpg.PostgresError:
+            await greenlet_spawn(pooled.close)
+            raise
+        except BaseException as error:
+            # Broken, timed out or cancelled mid-query: never pool it again.
+            await greenlet_spawn(pooled.invalidate, error)
+            raise
+        # Check-in may close an overflow connection, which awaits the driver.
+        await greenlet_spawn(pooled.close)
+        return row
+
+    def _compile(self, statement: Select[Any]) -> tuple[str, tuple[str, ...]]:
+        compiled = self._compiled.get(statement)
+        if compiled is None:
+            done = statement.compile(dialect=self.engine.dialect)
+            compiled = (done.string, tuple(done.positiontup or ()))
+            self._compiled[statement] = compiled
+        return compiled
 
     async def ping(self) -> float:
         """Run ``SELECT 1`` and return the seconds it took; raises on failure."""

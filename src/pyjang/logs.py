@@ -31,14 +31,25 @@ class ContextFilter(logging.Filter):
         return True
 
 
+def _timestamp(record: logging.LogRecord) -> str:
+    # ISO 8601 in UTC to the millisecond; the part up to the second is the
+    # same for every line within it, so it is formatted once per second.
+    second = int(record.created)
+    if _second[0] != second:
+        moment = datetime.fromtimestamp(second, UTC)
+        _second[:] = [second, moment.strftime("%Y-%m-%dT%H:%M:%S")]
+    return f"{_second[1]}.{int(record.msecs):03d}+00:00"
+
+
+_second: list[Any] = [None, ""]
+
+
 class JSONFormatter(logging.Formatter):
     """Format a record as one JSON object with its extra fields."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "ts": _timestamp(record),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),

@@ -11,6 +11,7 @@ import ipaddress
 import os
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -66,11 +67,16 @@ def route_label(path: str, path_params: dict[str, object], matched: bool) -> str
     return path
 
 
+_store_series: dict[tuple[str, str], Any] = {}
+
+
 def observe_store(store: str, operation: str, started: float) -> None:
     """Record one store call that began at ``started`` (perf_counter)."""
-    STORE_SECONDS.labels(store=store, operation=operation).observe(
-        time.perf_counter() - started
-    )
+    series = _store_series.get((store, operation))
+    if series is None:
+        series = STORE_SECONDS.labels(store=store, operation=operation)
+        _store_series[store, operation] = series
+    series.observe(time.perf_counter() - started)
 
 
 def _registry() -> CollectorRegistry | None:

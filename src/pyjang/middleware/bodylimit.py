@@ -23,11 +23,17 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         if declared is not None and (
             not declared.isdigit() or int(declared) > self.limit
         ):
             await self._refuse(scope, receive, send)
+            return
+        if b"transfer-encoding" not in headers:
+            # No body, or one framed by a Content-Length within the limit: the
+            # server delivers no more than that, so there is nothing to count.
+            await self.app(scope, receive, send)
             return
         received = 0
         started = False

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
@@ -23,6 +25,22 @@ _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Path parameters that are credentials (a password-reset link) stay out of logs.
 _SECRET_PARAMS = frozenset({"token"})
+
+
+def _new_prefix() -> None:
+    _ids[:] = [secrets.token_hex(10), itertools.count()]
+
+
+_ids: list[Any] = []
+_new_prefix()
+os.register_at_fork(after_in_child=_new_prefix)
+
+
+def _new_request_id() -> str:
+    # As unique as a random UUID, without drawing randomness for each
+    # request: a random prefix per process, then a counter.
+    prefix, counter = _ids
+    return f"{prefix}{next(counter):012x}"
 
 
 def _method(scope: Scope) -> str:
@@ -56,7 +74,7 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if _INCOMING_ID.match(incoming) else uuid.uuid4().hex
+        rid = incoming if _INCOMING_ID.match(incoming) else _new_request_id()
         token = request_id.set(rid)
         scope["request_id"] = rid
         started = time.perf_counter()
@@ -90,20 +108,29 @@ class RequestLogMiddleware:
         series[1].observe(duration)
 
     def _log(self, scope: Scope, status: int, duration: float) -> None:
+        if not logger.isEnabledFor(logging.INFO):
+            return
         user_id = getattr(scope.get("user"), "id", None)
-        path = _loggable_path(scope)
-        logger.info(
+        method, path = _method(scope), _loggable_path(scope)
+        fields = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(duration * 1000, 2),
+            "client_ip": client_ip(scope),
+            "user_id": str(user_id) if user_id is not None else None,
+        }
+        # Made directly rather than through logger.info, which would walk the
+        # stack for a caller that is always this line.
+        record = logger.makeRecord(
+            logger.name,
+            logging.INFO,
+            __file__,
+            0,
             "%s %s %s %.1fms",
-            _method(scope),
-            path,
-            status,
-            duration * 1000,
-            extra={
-                "method": _method(scope),
-                "path": path,
-                "status": status,
-                "duration_ms": round(duration * 1000, 2),
-                "client_ip": client_ip(scope),
-                "user_id": str(user_id) if user_id is not None else None,
-            },
+            (method, path, status, duration * 1000),
+            None,
+            func="request",
+            extra=fields,
         )
+        logger.handle(record)
