@@ -24,7 +24,14 @@ from typing import Any
 from bench import report, seed
 from bench.counters import Counters
 from bench.load import Workload, run_wrk
-from bench.servers import SERVERS, Running, ServerSpec, pyjang_variant, start_server
+from bench.servers import (
+    SERVERS,
+    WORKERS,
+    Running,
+    ServerSpec,
+    pyjang_variant,
+    start_server,
+)
 from bench.services import Postgres, Redis
 
 __all__ = ["WORKLOADS", "Options", "run"]
@@ -74,7 +81,16 @@ def chosen_servers(options: Options) -> list[ServerSpec]:
     return [s for s in specs if django or not s.needs_django]
 
 
-def _environment(postgres: Postgres, redis: Redis) -> dict[str, str]:
+def pool_size(connections: int) -> int:
+    """Return the database connections each worker needs for ``connections``.
+
+    wrk's connections spread over the workers; a pool that holds fewer than a
+    worker's share opens and closes overflow connections all the time.
+    """
+    return max(1, -(-connections // int(WORKERS)))
+
+
+def _environment(postgres: Postgres, redis: Redis, pool: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYJANG_")}
     python_path = [str(ROOT), env.get("PYTHONPATH", "")]
     env.update(
@@ -91,6 +107,9 @@ def _environment(postgres: Postgres, redis: Redis) -> dict[str, str]:
         SHUTDOWN_TIMEOUT="5s",
         INSTANCE_ID="bench",
         RATE_LIMIT_AUTH="1000000/minute burst 1000000",
+        # The same pool for pyjang and the hand-written app, no overflow.
+        DATABASE_POOL_SIZE=str(pool),
+        DATABASE_MAX_OVERFLOW="0",
         DJANGO_SETTINGS_MODULE="bench.apps.django_app.settings",
     )
     return env
@@ -216,7 +235,7 @@ def run(options: Options) -> dict[str, Any]:
     servers: dict[str, Running] = {}
     try:
         with _services(options, scratch) as (postgres, redis):
-            env = _environment(postgres, redis)
+            env = _environment(postgres, redis, pool_size(options.connections))
             _migrate(env, django)
             seed.insert_users(postgres.url, options.users, django=django)
             for spec in specs:

@@ -1,9 +1,9 @@
 """The dashboard written by hand: Starlette, SQLAlchemy Core, redis-py, Jinja2.
 
 It reads the sessions pyjang writes (a signed ``session_id`` cookie naming a
-Redis entry), loads the user with one query and renders the same page, with
-the library defaults a developer gets without tuning anything. Served with
-``uvicorn bench.apps.starlette_app:app``.
+Redis entry), loads the user with one query and renders the same page, the
+way the libraries' documentation shows (``engine.connect()``, ``execute``).
+Served with ``uvicorn bench.apps.starlette_app:app``.
 """
 
 from __future__ import annotations
@@ -55,8 +55,12 @@ _templates = jinja2.Environment(
     autoescape=True,
 )
 _key = os.environ["SESSION_KEY"].encode()
+# The bench gives this app the same pool as pyjang's workers (its share of
+# wrk's connections, no overflow), so the two differ in code, not in settings.
 _engine = create_async_engine(
-    os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+asyncpg://", 1)
+    os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+asyncpg://", 1),
+    pool_size=int(os.environ.get("DATABASE_POOL_SIZE", "5")),
+    max_overflow=int(os.environ.get("DATABASE_MAX_OVERFLOW", "10")),
 )
 _redis = Redis.from_url(os.environ["REDIS_URL"])
 

@@ -145,7 +145,7 @@ class AuthMiddleware:
             session.destroy()
             return ANONYMOUS
         work = self._load(user_id)
-        user = await bounded("database", self.timeout, "load_user", work)
+        user = await bounded("database", self.timeout, "load_user", work, detach=False)
         if (
             user is None
             or not user.is_active

@@ -9,7 +9,6 @@ and, when the browser says where it comes from, an ``Origin`` of this site.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import logging
 import re
@@ -49,8 +48,7 @@ def _b64(raw: bytes) -> str:
 
 
 def _mac(key: bytes, nonce: str, cookie: str) -> str:
-    digest = hmac.new(key, f"{nonce}.{cookie}".encode(), hashlib.sha256).digest()
-    return _b64(digest)
+    return _b64(hmac.digest(key, f"{nonce}.{cookie}".encode(), "sha256"))
 
 
 def csrf_token(scope: Scope) -> str:

@@ -75,6 +75,4 @@ class Signer:
 
     @staticmethod
     def _signature(key: bytes, token: str) -> str:
-        return _b64(
-            hmac.new(key, _LABEL + token.encode("ascii"), hashlib.sha256).digest()
-        )
+        return _b64(hmac.digest(key, _LABEL + token.encode("ascii"), "sha256"))

@@ -100,7 +100,8 @@ class RedisStore:
         async def run() -> Any:
             return await work
 
-        return await bounded("redis", self._timeout, operation, run())
+        # redis-py drops the connection at once when cancelled: no task needed.
+        return await bounded("redis", self._timeout, operation, run(), detach=False)
 
     async def close(self) -> None:
         """Close the client's connection pool."""
