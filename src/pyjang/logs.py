@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+import threading
+import time
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
-__all__ = ["ContextFilter", "JSONFormatter", "configure_logging", "request_id"]
+__all__ = [
+    "BatchingHandler",
+    "ContextFilter",
+    "JSONFormatter",
+    "configure_logging",
+    "request_id",
+]
+
+FLUSH_SECONDS = 0.2
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 _instance = {"id": "-"}
@@ -62,13 +73,81 @@ class JSONFormatter(logging.Formatter):
         return _ENCODER.encode(entry)
 
 
+class BatchingHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Write records to a block-buffered stream and flush it in batches.
+
+    A line per request, each written with its own system call, costs more
+    than the request it describes. Records are flushed at once from WARNING
+    up, otherwise at most ``interval`` seconds later by a background thread,
+    and at exit; a process killed outright loses that much of INFO.
+    """
+
+    def __init__(self, stream: IO[str], *, interval: float = FLUSH_SECONDS) -> None:
+        super().__init__(stream)
+        self.interval = interval
+        self._pending = False
+        self._flusher: threading.Thread | None = None
+        self._flusher_pid = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.stream.write(self.format(record) + self.terminator)
+        except Exception:
+            self.handleError(record)
+            return
+        if record.levelno >= logging.WARNING:
+            self.flush()
+        elif not self._pending:
+            self._pending = True
+            self._start_flusher()
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._pending = False
+            super().flush()
+
+    def _start_flusher(self) -> None:
+        # One thread per process, started by the first record it must flush
+        # (a forked child does not inherit the parent's thread).
+        if self._flusher is not None and self._flusher_pid == os.getpid():
+            return
+        self._flusher_pid = os.getpid()
+        self._flusher = threading.Thread(
+            target=self._flush_forever, name="pyjang-log-flush", daemon=True
+        )
+        self._flusher.start()
+
+    def _flush_forever(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            if self._pending:
+                self.flush()
+
+
+def _stderr() -> IO[str]:
+    # A block-buffered writer on the same file descriptor; where stderr is
+    # not a real file (a test's capture), stderr itself.
+    try:
+        descriptor = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return sys.stderr
+    return open(  # kept open for the life of the process
+        descriptor,
+        "w",
+        buffering=1 << 16,
+        encoding="utf-8",
+        errors="backslashreplace",
+        closefd=False,
+    )
+
+
 _TEXT = "%(asctime)s %(levelname)-7s %(instance)s %(request_id)s %(name)s: %(message)s"
 
 
 def configure_logging(*, level: str, style: str, instance: str) -> None:
     """Send pyjang's and the server's logs to stderr in ``style`` (json or text)."""
     _instance["id"] = instance
-    handler = logging.StreamHandler(sys.stderr)
+    handler = BatchingHandler(_stderr())
     handler.addFilter(ContextFilter())
     handler.setFormatter(
         JSONFormatter() if style == "json" else logging.Formatter(_TEXT)
