@@ -87,12 +87,22 @@ def summarise(
     options: Any,
     *,
     statements: bool,
+    exact: dict[tuple[str, str], dict[str, float]] | None = None,
 ) -> dict[str, Any]:
-    """Return medians, per-request counts and ratios for every pair."""
+    """Return medians, per-request counts and ratios for every pair.
+
+    ``exact`` holds the counts per request from the counting pass; they
+    replace the ones from the load runs, which are kept as ``*_under_load``.
+    """
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for sample in samples:
         grouped.setdefault((sample["server"], sample["workload"]), []).append(sample)
     rows = {key: _row(group, statements) for key, group in grouped.items()}
+    for key, counts in (exact or {}).items():
+        for name, value in counts.items():
+            if key in rows and rows[key].get(name) is not None:
+                rows[key][f"{name}_under_load"] = rows[key][name]
+                rows[key][name] = value
     gunicorn = [name for name in GUNICORN if (name, "dashboard") in rows]
     django = max(gunicorn, key=lambda n: rows[n, "dashboard"]["rps"], default=None)
     for (server, workload), row in rows.items():

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import report, seed
+from bench import exact, report, seed
 from bench.counters import Counters
 from bench.load import Workload, run_wrk
 from bench.servers import (
@@ -227,6 +227,24 @@ def _rounds(
     return samples
 
 
+def _exact_counts(
+    servers: dict[str, Running],
+    files: dict[tuple[str, str], Path],
+    options: Options,
+    counters: Counters,
+) -> dict[tuple[str, str], dict[str, float]]:
+    counts = {}
+    for name, workload in _pairs(servers, options):
+        if workload not in exact.PATHS:
+            continue
+        server = servers[name]
+        request_file = files.get((server.spec.family, workload))
+        counts[name, workload] = exact.count_per_request(
+            server.port, workload, request_file, counters
+        )
+    return counts
+
+
 def run(options: Options) -> dict[str, Any]:
     """Run the benchmark; print the table, write the JSON and the chart."""
     specs = chosen_servers(options)
@@ -250,6 +268,7 @@ def run(options: Options) -> dict[str, Any]:
             statements = postgres.counts_statements
             try:
                 samples = _rounds(servers, files, options, counters)
+                exact = _exact_counts(servers, files, options, counters)
             finally:
                 counters.close()
             for server in servers.values():
@@ -260,6 +279,8 @@ def run(options: Options) -> dict[str, Any]:
             server.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     labels = {spec.name: spec.label for spec in specs}
-    results = report.summarise(samples, labels, options, statements=statements)
+    results = report.summarise(
+        samples, labels, options, statements=statements, exact=exact
+    )
     report.publish(results, options)
     return results
