@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
 __all__ = [
+    "HASHING_SLOTS",
     "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
     "check_password",
@@ -26,6 +30,11 @@ _hasher = PasswordHasher()
 # Verified against when the account does not exist, so a miss costs as much as
 # a wrong password and timing does not reveal which addresses are registered.
 _DUMMY_HASH = _hasher.hash("pyjang-dummy-password-for-timing")
+# Each hash holds 64 MiB while it runs. More hashes at once than cores buys no
+# throughput, only memory: a burst of logins would otherwise run one per
+# worker thread (40), 2.5 GiB per process. The rest wait their turn.
+HASHING_SLOTS = max(1, len(os.sched_getaffinity(0)))
+_slots = threading.BoundedSemaphore(HASHING_SLOTS)
 
 
 def password_problem(password: str, *, email: str = "") -> str | None:
@@ -46,7 +55,7 @@ async def hash_password(password: str) -> str:
     """Return the Argon2id hash of ``password``, computed off the event loop."""
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValueError("password longer than MAX_PASSWORD_LENGTH")
-    return await anyio.to_thread.run_sync(_hasher.hash, password)
+    return await anyio.to_thread.run_sync(_hash, password)
 
 
 async def check_password(password: str, hashed: str | None) -> bool:
@@ -59,9 +68,16 @@ async def check_password(password: str, hashed: str | None) -> bool:
     return await anyio.to_thread.run_sync(_verify, password, hashed)
 
 
+def _hash(password: str) -> str:
+    with _slots:
+        return _hasher.hash(password)
+
+
 def _verify(password: str, hashed: str | None) -> bool:
     try:
-        return _hasher.verify(hashed or _DUMMY_HASH, password) and hashed is not None
+        with _slots:
+            matched = _hasher.verify(hashed or _DUMMY_HASH, password)
+        return matched and hashed is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -155,3 +155,53 @@ def test_error_answers_carry_security_headers(client: TestClient) -> None:
             response.status_code
         )
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+def _chunked(body: bytes, size: int = 64 * 1024) -> Any:
+    # A generator body goes out with Transfer-Encoding: chunked, no length.
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+def test_a_chunked_body_over_the_limit_gets_413(
+    client: TestClient, helpers: Any
+) -> None:
+    helpers.token(client)  # a CSRF cookie, so the form is read, not refused unread
+    body = b"a=" + b"x" * (3 * 1024 * 1024)
+    response = client.post(
+        "/login",
+        content=_chunked(body),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+
+
+def test_a_chunked_form_within_the_limit_is_read(
+    client: TestClient, helpers: Any
+) -> None:
+    token = helpers.token(client)
+    body = f"email=nobody%40example.com&password=wrong-password&csrf_token={token}"
+    response = client.post(
+        "/login",
+        content=_chunked(body.encode(), size=7),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 401  # read, checked, refused: not 403 or 413
+
+
+def test_every_answer_carries_its_own_request_id(client: TestClient) -> None:
+    first = client.get("/health").headers["x-request-id"]
+    second = client.get("/health").headers["x-request-id"]
+    assert first != second
+    assert len(first) == 32 and int(first, 16) >= 0
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [("trace-abcdef12", True), ("short", False), ("bad id with spaces", False)],
+)
+def test_a_well_formed_incoming_request_id_is_kept(
+    client: TestClient, sent: str, kept: bool
+) -> None:
+    answered = client.get("/health", headers={"X-Request-ID": sent})
+    assert (answered.headers["x-request-id"] == sent) is kept
