@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -120,6 +121,8 @@ def main(argv: list[str]) -> int:
         os.execv(str(python), [str(python), __file__, *argv])  # noqa: S606
     from bench.runner import run
 
+    # Stopped with SIGTERM, still stop every server and service it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     run(options(args))  # type: ignore[arg-type]
     return 0
 

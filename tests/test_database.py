@@ -106,8 +106,28 @@ async def test_a_read_cancelled_mid_query_lets_go_at_once(
                 await database.fetch_row(SLEEP, {"seconds": 5.0})
         assert loop.time() - started < 1.0
 
-        # The one pooled connection was dropped, not handed out mid-query.
+        # The one pooled connection was dropped, not handed out mid-query,
+        # and the server was told to end the abandoned statement.
         row = await database.fetch_row(BACKEND_PID, {})
         assert row is not None
+        assert await _sleepers_gone(fresh_postgres_url, within=5.0)
     finally:
         await database.close()
+
+
+async def _sleepers_gone(url: str, *, within: float) -> bool:
+    admin = await asyncpg.connect(url)
+    try:
+        deadline = asyncio.get_running_loop().time() + within
+        while asyncio.get_running_loop().time() < deadline:
+            running = await admin.fetchval(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query LIKE '%pg_sleep%' "
+                "AND pid <> pg_backend_pid()"
+            )
+            if running == 0:
+                return True
+            await asyncio.sleep(0.1)
+        return False
+    finally:
+        await admin.close()

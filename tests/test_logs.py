@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import select
 import selectors
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO
 
 import pytest
 
+from pyjang import logs
 from pyjang.logs import FLUSH_SECONDS
 
 # A process that configures pyjang's logging, logs, and waits for a line on
@@ -93,3 +97,27 @@ def test_every_line_reaches_the_stream_by_exit(
     bulk = [line["n"] for line in lines if line["msg"] == "bulk"]
     assert bulk == list(range(2000))
     assert lines[0]["msg"] == "first info" and lines[-1]["msg"] == "last before exit"
+
+
+def test_batches_are_written_in_whole_lines_that_fit_a_pipe(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    writes: list[bytes] = []
+    real_write = os.write
+
+    def recording_write(descriptor: int, data: bytes) -> int:
+        writes.append(bytes(data))
+        return real_write(descriptor, data)
+
+    monkeypatch.setattr(logs.os, "write", recording_write)
+    with (tmp_path / "log").open("w") as target:
+        handler = logs.BatchingHandler(target)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        for n in range(300):
+            record = {"msg": f"line {n} " + "x" * 60, "levelno": logging.INFO}
+            handler.handle(logging.makeLogRecord(record))
+        handler.close()
+    assert len(writes) > 1
+    assert all(len(w) <= select.PIPE_BUF and w.endswith(b"\n") for w in writes)
+    lines = (tmp_path / "log").read_text().splitlines()
+    assert [line.split()[1] for line in lines] == [str(n) for n in range(300)]

@@ -53,6 +53,7 @@ users = Table(
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=True,
+    auto_reload=False,  # as in production: no stat() of each template per render
 )
 _key = os.environ["SESSION_KEY"].encode()
 # The bench gives this app the same pool as pyjang's workers (its share of

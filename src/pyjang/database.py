@@ -7,6 +7,7 @@ the async driver URL SQLAlchemy needs.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.sql import Select
 from sqlalchemy.util import greenlet_spawn
 
@@ -32,6 +33,8 @@ from pyjang.errors import ConfigError
 __all__ = ["Base", "Database", "engine_url"]
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+MAX_COMPILED_STATEMENTS = 256
+CLEANUP_SECONDS = 5.0
 
 
 class Base(DeclarativeBase):
@@ -94,8 +97,12 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # Same pool; a lone SELECT needs no BEGIN before it nor ROLLBACK after.
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        # Statements compiled once for fetch_row on PostgreSQL: SQL and names.
-        self._compiled: dict[Select[Any], tuple[str, tuple[str, ...]]] = {}
+        self._connect_args = connect_args
+        # Statements compiled once for fetch_row on PostgreSQL: the SQL, the
+        # parameter names in order and the values bound in the statement.
+        self._compiled: dict[Select[Any], tuple[str, tuple[str, ...], dict[str, Any]]]
+        self._compiled = {}
+        self._cleanups: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -128,43 +135,87 @@ class Database:
         For the reads on every request (the logged-in user). On PostgreSQL the
         statement is compiled once and run on the pooled asyncpg connection
         itself, a prepared statement the driver keeps: SQLAlchemy's execution
-        layer would cost more than the query. ``params`` go to the driver as
-        they are, so they must be values it accepts (``uuid.UUID``, ``int``).
-        Cancelled mid-query, it lets go at once: the connection is dropped.
+        layer would cost more than the query. ``params`` fill the statement's
+        bind parameters and go to the driver as they are (``uuid.UUID``,
+        ``int``); a missing one is NULL. Expanding ``IN`` parameters raise
+        ValueError. Cancelled mid-query, it lets go at once: the connection
+        is dropped and the server told to end the statement.
         """
         if self.is_sqlite:
             async with self.read() as connection:
                 result = await connection.execute(statement, dict(params))
                 first: Mapping[str, Any] | None = result.mappings().first()
                 return first
-        sql, names = self._compile(statement)
+        sql, args = self._arguments(statement, params)
         pooled = await self.engine.raw_connection()
+        driver = pooled.driver_connection
+        assert driver is not None
         try:
-            driver = pooled.driver_connection
-            assert driver is not None
-            row: Mapping[str, Any] | None = await driver.fetchrow(
-                sql, *(params[name] for name in names)
-            )
-        except asyncpg.PostgresError:
-            await greenlet_spawn(pooled.close)
-            raise
+            row: Mapping[str, Any] | None = await driver.fetchrow(sql, *args)
         except BaseException as error:
-            # Broken, timed out or cancelled mid-query: never pool it again.
-            # Outside a greenlet the driver connection is terminated at once
-            # rather than closed politely, so a frozen server holds up nothing.
-            pooled.invalidate(error)
+            await self._release_failed(pooled, driver, error)
             raise
         # Check-in may close an overflow connection, which awaits the driver.
         await greenlet_spawn(pooled.close)
         return row
 
-    def _compile(self, statement: Select[Any]) -> tuple[str, tuple[str, ...]]:
+    def _arguments(
+        self, statement: Select[Any], params: Mapping[str, Any]
+    ) -> tuple[str, list[Any]]:
         compiled = self._compiled.get(statement)
         if compiled is None:
             done = statement.compile(dialect=self.engine.dialect)
-            compiled = (done.string, tuple(done.positiontup or ()))
+            if done.post_compile_params:
+                raise ValueError("fetch_row takes no expanding IN parameters")
+            names = tuple(done.positiontup or ())
+            compiled = (done.string, names, dict(done.params))
+            if len(self._compiled) >= MAX_COMPILED_STATEMENTS:
+                self._compiled.clear()  # statements built per call: do not hoard
             self._compiled[statement] = compiled
-        return compiled
+        sql, names, values = compiled
+        return sql, [params[n] if n in params else values[n] for n in names]
+
+    async def _release_failed(
+        self, pooled: PoolProxiedConnection, driver: Any, error: BaseException
+    ) -> None:
+        if isinstance(error, asyncpg.PostgresError | asyncpg.DataError) and not (
+            driver.is_closed()
+        ):
+            # The statement failed; the connection is as good as before.
+            await greenlet_spawn(pooled.close)
+            return
+        # Broken, timed out or cancelled mid-query: never pool it again.
+        # Outside a greenlet the driver connection is terminated at once
+        # rather than closed politely, so a frozen server holds up nothing.
+        backend = driver.get_server_pid()
+        pooled.invalidate(error)
+        if isinstance(error, asyncio.CancelledError):
+            task = asyncio.get_running_loop().create_task(self._end_backend(backend))
+            self._cleanups.add(task)
+            task.add_done_callback(self._cleanups.discard)
+
+    async def _end_backend(self, backend: int) -> None:
+        # The server may still run the abandoned statement (waiting on a lock,
+        # say) until it next writes to the dropped socket; a backend left per
+        # timeout would pile up towards max_connections. End it, if the server
+        # answers within a few seconds; on a frozen one nothing can.
+        dsn = self.url.set(drivername="postgresql").render_as_string(
+            hide_password=False
+        )
+        try:
+            connection = await asyncpg.connect(
+                dsn, timeout=CLEANUP_SECONDS, **self._connect_args
+            )
+        except Exception:  # best effort; the server is unwell
+            return
+        try:
+            await connection.execute(
+                "SELECT pg_terminate_backend($1)", backend, timeout=CLEANUP_SECONDS
+            )
+        except Exception:  # noqa: S110 - best effort, as above
+            pass
+        finally:
+            connection.terminate()
 
     async def ping(self) -> float:
         """Run ``SELECT 1`` and return the seconds it took; raises on failure."""

@@ -6,12 +6,15 @@ instances behind one balancer can be told apart and followed per request.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import select
 import sys
 import threading
 import time
+import weakref
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -25,6 +28,7 @@ __all__ = [
 ]
 
 FLUSH_SECONDS = 0.2
+MAX_BATCH = 1000  # lines held before writing regardless of the interval
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 _instance = {"id": "-"}
@@ -73,72 +77,118 @@ class JSONFormatter(logging.Formatter):
         return _ENCODER.encode(entry)
 
 
-class BatchingHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Write records to a block-buffered stream and flush it in batches.
+class BatchingHandler(logging.Handler):
+    """Write formatted records to a file descriptor in batches.
 
     A line per request, each written with its own system call, costs more
-    than the request it describes. Records are flushed at once from WARNING
+    than the request it describes. Records are written at once from WARNING
     up, otherwise at most ``interval`` seconds later by a background thread,
-    and at exit; a process killed outright loses that much of INFO.
+    and at exit; a process killed outright loses that much of INFO. Each
+    write holds whole lines and at most ``PIPE_BUF`` bytes, so workers
+    sharing one pipe never interleave inside a line.
     """
 
     def __init__(self, stream: IO[str], *, interval: float = FLUSH_SECONDS) -> None:
-        super().__init__(stream)
+        super().__init__()
+        self.stream = stream
         self.interval = interval
+        self._descriptor = _descriptor(stream)
+        self._lines: list[str] = []
         self._pending = False
+        self._closed = False
         self._flusher: threading.Thread | None = None
-        self._flusher_pid = 0
+        _handlers.add(self)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.stream.write(self.format(record) + self.terminator)
+            self._lines.append(self.format(record) + "\n")
         except Exception:
             self.handleError(record)
             return
-        if record.levelno >= logging.WARNING:
+        if record.levelno >= logging.WARNING or len(self._lines) >= MAX_BATCH:
             self.flush()
         elif not self._pending:
             self._pending = True
-            self._start_flusher()
+            self._wake_flusher()
 
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]
-            self._pending = False
-            super().flush()
+            lines, self._lines, self._pending = self._lines, [], False
+            if not lines:
+                return
+            # When stderr is gone (a closed pipe) there is nowhere left to say so.
+            with contextlib.suppress(OSError, ValueError):
+                self._write(lines)
 
-    def _start_flusher(self) -> None:
-        # One thread per process, started by the first record it must flush
-        # (a forked child does not inherit the parent's thread).
-        if self._flusher is not None and self._flusher_pid == os.getpid():
+    def close(self) -> None:
+        self.flush()
+        self._closed = True
+        super().close()
+
+    def _write(self, lines: list[str]) -> None:
+        if self._descriptor is None:
+            self.stream.write("".join(lines))
+            self.stream.flush()
             return
-        self._flusher_pid = os.getpid()
-        self._flusher = threading.Thread(
-            target=self._flush_forever, name="pyjang-log-flush", daemon=True
-        )
-        self._flusher.start()
+        chunk: list[bytes] = []
+        size = 0
+        for line in lines:
+            data = line.encode("utf-8", "backslashreplace")
+            if chunk and size + len(data) > select.PIPE_BUF:
+                _write_all(self._descriptor, b"".join(chunk))
+                chunk, size = [], 0
+            chunk.append(data)
+            size += len(data)
+        _write_all(self._descriptor, b"".join(chunk))
+
+    def _wake_flusher(self) -> None:
+        # One thread per process, started by the first record that waits (a
+        # forked child has none of its parent's threads).
+        if self._flusher is None or not self._flusher.is_alive():
+            self._flusher = threading.Thread(
+                target=self._flush_forever, name="pyjang-log-flush", daemon=True
+            )
+            self._flusher.start()
 
     def _flush_forever(self) -> None:
-        while True:
+        while not self._closed:
             time.sleep(self.interval)
             if self._pending:
                 self.flush()
 
+    def _after_fork(self) -> None:
+        self._lines, self._pending, self._flusher = [], False, None
 
-def _stderr() -> IO[str]:
-    # A block-buffered writer on the same file descriptor; where stderr is
-    # not a real file (a test's capture), stderr itself.
+
+def _descriptor(stream: IO[str]) -> int | None:
+    # Where stream is not a real file (a test's capture), it is written to
+    # as a stream instead.
     try:
-        descriptor = sys.stderr.fileno()
+        return stream.fileno()
     except (AttributeError, OSError, ValueError):
-        return sys.stderr
-    return open(  # kept open for the life of the process
-        descriptor,
-        "w",
-        buffering=1 << 16,
-        encoding="utf-8",
-        errors="backslashreplace",
-        closefd=False,
-    )
+        return None
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
+_handlers: weakref.WeakSet[BatchingHandler] = weakref.WeakSet()
+
+
+def _flush_before_fork() -> None:
+    for handler in list(_handlers):
+        handler.flush()
+
+
+def _reset_after_fork() -> None:
+    for handler in list(_handlers):
+        handler._after_fork()
+
+
+os.register_at_fork(before=_flush_before_fork, after_in_child=_reset_after_fork)
 
 
 _TEXT = "%(asctime)s %(levelname)-7s %(instance)s %(request_id)s %(name)s: %(message)s"
@@ -147,7 +197,7 @@ _TEXT = "%(asctime)s %(levelname)-7s %(instance)s %(request_id)s %(name)s: %(mes
 def configure_logging(*, level: str, style: str, instance: str) -> None:
     """Send pyjang's and the server's logs to stderr in ``style`` (json or text)."""
     _instance["id"] = instance
-    handler = BatchingHandler(_stderr())
+    handler = BatchingHandler(sys.stderr)
     handler.addFilter(ContextFilter())
     handler.setFormatter(
         JSONFormatter() if style == "json" else logging.Formatter(_TEXT)
@@ -156,6 +206,7 @@ def configure_logging(*, level: str, style: str, instance: str) -> None:
     for old in list(root.handlers):
         if getattr(old, "_pyjang", False):
             root.removeHandler(old)
+            old.close()
     handler._pyjang = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-import threading
+import weakref
 
 import anyio.to_thread
+from anyio import CapacityLimiter
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
@@ -32,9 +34,25 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("pyjang-dummy-password-for-timing")
 # Each hash holds 64 MiB while it runs. More hashes at once than cores buys no
 # throughput, only memory: a burst of logins would otherwise run one per
-# worker thread (40), 2.5 GiB per process. The rest wait their turn.
-HASHING_SLOTS = max(1, len(os.sched_getaffinity(0)))
-_slots = threading.BoundedSemaphore(HASHING_SLOTS)
+# worker thread (40), 2.5 GiB per process. The rest wait their turn on the
+# event loop, holding no thread that other work could use.
+HASHING_SLOTS = max(
+    1,
+    len(os.sched_getaffinity(0))
+    if hasattr(os, "sched_getaffinity")
+    else os.cpu_count() or 1,
+)
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter]
+_limiters = weakref.WeakKeyDictionary()
+
+
+def _limiter() -> CapacityLimiter:
+    # One per event loop: a limiter belongs to the loop it was made on.
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = CapacityLimiter(HASHING_SLOTS)
+    return limiter
 
 
 def password_problem(password: str, *, email: str = "") -> str | None:
@@ -55,7 +73,7 @@ async def hash_password(password: str) -> str:
     """Return the Argon2id hash of ``password``, computed off the event loop."""
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValueError("password longer than MAX_PASSWORD_LENGTH")
-    return await anyio.to_thread.run_sync(_hash, password)
+    return await anyio.to_thread.run_sync(_hasher.hash, password, limiter=_limiter())
 
 
 async def check_password(password: str, hashed: str | None) -> bool:
@@ -65,19 +83,12 @@ async def check_password(password: str, hashed: str | None) -> bool:
     """
     if len(password) > MAX_PASSWORD_LENGTH:
         return False
-    return await anyio.to_thread.run_sync(_verify, password, hashed)
-
-
-def _hash(password: str) -> str:
-    with _slots:
-        return _hasher.hash(password)
+    return await anyio.to_thread.run_sync(_verify, password, hashed, limiter=_limiter())
 
 
 def _verify(password: str, hashed: str | None) -> bool:
     try:
-        with _slots:
-            matched = _hasher.verify(hashed or _DUMMY_HASH, password)
-        return matched and hashed is not None
+        return _hasher.verify(hashed or _DUMMY_HASH, password) and hashed is not None
     except (VerificationError, InvalidHashError):
         return False
 

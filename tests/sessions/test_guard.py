@@ -84,3 +84,11 @@ async def test_a_bug_in_the_caller_is_not_hidden() -> None:
 
     with pytest.raises(KeyError):
         await bounded("redis", 1.0, "get", broken(), detach=False)
+
+
+async def test_a_drivers_own_timeout_is_not_taken_for_ours() -> None:
+    async def connect_timed_out() -> None:
+        raise TimeoutError("connect timed out")
+
+    with pytest.raises(StoreError, match="unreachable: TimeoutError"):
+        await bounded("redis", 5.0, "get", connect_timed_out(), detach=False)

@@ -7,6 +7,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["BodyLimitMiddleware"]
 
+_BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 class _TooLarge(Exception):
     pass
@@ -30,9 +32,13 @@ class BodyLimitMiddleware:
         ):
             await self._refuse(scope, receive, send)
             return
-        if b"transfer-encoding" not in headers:
-            # No body, or one framed by a Content-Length within the limit: the
-            # server delivers no more than that, so there is nothing to count.
+        if b"transfer-encoding" not in headers and (
+            declared is not None or scope["method"] in _BODILESS
+        ):
+            # A body framed by a Content-Length within the limit (the server
+            # delivers no more than that), or a GET without one: nothing to
+            # count. Over HTTP/2 a body may come with neither header; it is
+            # counted unless the method has no use for one.
             await self.app(scope, receive, send)
             return
         received = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import os
@@ -27,20 +28,21 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 _SECRET_PARAMS = frozenset({"token"})
 
 
-def _new_prefix() -> None:
-    _ids[:] = [secrets.token_hex(10), itertools.count()]
+def _new_id_source() -> None:
+    _ids[:] = [secrets.token_bytes(16), itertools.count()]
 
 
 _ids: list[Any] = []
-_new_prefix()
-os.register_at_fork(after_in_child=_new_prefix)
+_new_id_source()
+os.register_at_fork(after_in_child=_new_id_source)
 
 
 def _new_request_id() -> str:
-    # As unique as a random UUID, without drawing randomness for each
-    # request: a random prefix per process, then a counter.
-    prefix, counter = _ids
-    return f"{prefix}{next(counter):012x}"
+    # As unique and unguessable as a random UUID without drawing randomness
+    # for each request: a keyed hash of a counter, the key random per process.
+    key, counter = _ids
+    number = next(counter).to_bytes(8, "little")
+    return hashlib.blake2b(number, key=key, digest_size=16).hexdigest()
 
 
 def _method(scope: Scope) -> str:

@@ -48,11 +48,14 @@ async def bounded(
     try:
         if detach:
             return await _detached(name, timeout, work)
+        limit = asyncio.timeout(timeout)
         try:
-            async with asyncio.timeout(timeout):
+            async with limit:
                 return await work
         except TimeoutError:
-            raise _timed_out(name, timeout) from None
+            if limit.expired():
+                raise _timed_out(name, timeout) from None
+            raise  # the driver's own: an unreachable store, below
     except StoreError:
         raise
     except (OSError, ConnectionError) as error:
@@ -73,6 +76,7 @@ async def _detached(name: str, timeout: float, work: Coroutine[Any, Any, T]) -> 
     loop = asyncio.get_running_loop()
     waiter: asyncio.Future[None] = loop.create_future()
     task = loop.create_task(work)
+    task.add_done_callback(_forget)  # its failure is reported here, or nowhere
     task.add_done_callback(lambda _: _wake(waiter))
     timer = loop.call_later(timeout, _wake, waiter)
     try:
@@ -81,7 +85,6 @@ async def _detached(name: str, timeout: float, work: Coroutine[Any, Any, T]) -> 
         timer.cancel()
         if not task.done():  # timed out, or the request itself was cancelled
             task.cancel()
-            task.add_done_callback(_forget)
     if not task.done():
         raise _timed_out(name, timeout)
     return task.result()
