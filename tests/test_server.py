@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ from typing import Any
 import httpx2
 import pytest
 
+from pyjang.server import load_user_app
 from tests.conftest import STRONG_PASSWORD, TEST_KEY
 
 pytestmark = pytest.mark.slow
@@ -228,3 +230,37 @@ def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
         "use; stop what uses it or choose another --port"
     ]
     assert "Traceback" not in result.stderr
+
+
+def test_an_app_module_in_the_working_directory_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "herehello.py").write_text(
+        "from starlette.applications import Starlette\napp = Starlette()\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
+    assert type(load_user_app("herehello:app")).__name__ == "Starlette"
+
+
+def test_workers_stop_when_their_supervisor_is_killed(
+    servers: Any, tmp_path: Path
+) -> None:
+    env = {
+        "SESSION_KEY": TEST_KEY,
+        "SHUTDOWN_DRAIN": "0s",
+        "HTTPS_REDIRECT": "false",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/orphans.db",
+    }
+    server = servers("--workers", "2", env=env).start()
+    assert server.process is not None
+    server.process.kill()  # SIGKILL to the supervisor alone, as an OOM kill
+    server.process.wait(10)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", server.port), timeout=0.5).close()
+        except OSError:
+            return  # nothing listens any more: the workers are gone
+        time.sleep(0.2)
+    pytest.fail("workers kept the port after their supervisor was killed")

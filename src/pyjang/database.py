@@ -147,17 +147,26 @@ class Database:
                 first: Mapping[str, Any] | None = result.mappings().first()
                 return first
         sql, args = self._arguments(statement, params)
-        pooled = await self.engine.raw_connection()
-        driver = pooled.driver_connection
-        assert driver is not None
-        try:
-            row: Mapping[str, Any] | None = await driver.fetchrow(sql, *args)
-        except BaseException as error:
-            await self._release_failed(pooled, driver, error)
-            raise
-        # Check-in may close an overflow connection, which awaits the driver.
-        await greenlet_spawn(pooled.close)
-        return row
+        for attempt in range(2):
+            pooled = await self.engine.raw_connection()
+            driver = pooled.driver_connection
+            assert driver is not None
+            try:
+                row: Mapping[str, Any] | None = await driver.fetchrow(sql, *args)
+            except Exception as error:
+                await self._release_failed(pooled, driver, error)
+                # A pooled connection the server had dropped (a restart, a
+                # failover): the read is safe to repeat, once, on a new one.
+                if attempt == 0 and driver.is_closed():
+                    continue
+                raise
+            except BaseException as error:
+                await self._release_failed(pooled, driver, error)
+                raise
+            # Check-in may close an overflow connection, which awaits the driver.
+            await greenlet_spawn(pooled.close)
+            return row
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _arguments(
         self, statement: Select[Any], params: Mapping[str, Any]

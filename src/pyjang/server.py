@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 import time
 from types import FrameType
 from typing import Any
@@ -36,13 +37,19 @@ APP_VARIABLE = "PYJANG_APP"
 # Longer than the idle timeouts balancers use towards their backends
 # (nginx 60 s, AWS ALB 60 s), so the balancer, not us, closes idle connections.
 KEEP_ALIVE_SECONDS = 90
+PARENT_CHECK_TICKS = 10  # uvicorn ticks every 0.1 s: look once a second
 
 
 def load_user_app(spec: str) -> Any:
-    """Import ``MODULE:ATTR``; call ATTR when it is a factory, not an app."""
+    """Import ``MODULE:ATTR``; call ATTR when it is a factory, not an app.
+
+    Modules are found in the working directory first, as with ``python -m``.
+    """
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
         raise ConfigError(f"--app {spec!r}: use MODULE:ATTR, e.g. myproject.app:app")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
@@ -73,10 +80,15 @@ def app_factory() -> Any:
 class Server(uvicorn.Server):
     """A Uvicorn server that drains for ``drain`` seconds before stopping."""
 
-    def __init__(self, config: uvicorn.Config, *, drain: float) -> None:
+    def __init__(
+        self, config: uvicorn.Config, *, drain: float, parent: int | None = None
+    ) -> None:
         super().__init__(config)
         self.drain = drain
         self.drain_started: float | None = None
+        # A worker's supervisor: when it dies (killed outright, say), the
+        # worker stops too rather than keep the port from its successor.
+        self.parent = parent
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self.drain_started is None and self.drain > 0:
@@ -89,6 +101,11 @@ class Server(uvicorn.Server):
         self.should_exit = True
 
     async def on_tick(self, counter: int) -> bool:
+        parent = self.parent
+        if parent and counter % PARENT_CHECK_TICKS == 0 and os.getppid() != parent:
+            logger.warning("supervisor %s is gone; stopping", parent)
+            self.parent = None
+            self.handle_exit(signal.SIGTERM, None)
         started = self.drain_started
         if started is not None and time.monotonic() - started >= self.drain:
             self.should_exit = True
@@ -126,4 +143,4 @@ def serve_worker(config: uvicorn.Config, listener: socket.socket) -> None:
     """Run one worker process on the parent's listening socket."""
     # Each worker reads the drain time itself: settings are not pickled.
     drain = load_settings().shutdown_drain
-    Server(config, drain=drain).run(sockets=[listener])
+    Server(config, drain=drain, parent=os.getppid()).run(sockets=[listener])

@@ -26,6 +26,7 @@ _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Path parameters that are credentials (a password-reset link) stay out of logs.
 _SECRET_PARAMS = frozenset({"token"})
+MAX_LOGGED_PATH = 512
 
 
 def _new_id_source() -> None:
@@ -55,6 +56,12 @@ def _loggable_path(scope: Scope) -> str:
     for name, value in scope.get("path_params", {}).items():
         if name in _SECRET_PARAMS:
             path = path.replace(str(value), "[redacted]")
+    # The client chose it: no line breaks or other controls that would forge
+    # a log line in text logs, and short enough that a line stays one write.
+    if not path.isprintable():
+        path = path.encode("unicode_escape").decode("ascii")
+    if len(path) > MAX_LOGGED_PATH:
+        path = f"{path[:MAX_LOGGED_PATH]}...[{len(path) - MAX_LOGGED_PATH} more]"
     return path
 
 
