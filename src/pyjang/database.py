@@ -147,26 +147,27 @@ class Database:
                 first: Mapping[str, Any] | None = result.mappings().first()
                 return first
         sql, args = self._arguments(statement, params)
-        for attempt in range(2):
-            pooled = await self.engine.raw_connection()
-            driver = pooled.driver_connection
-            assert driver is not None
-            try:
-                row: Mapping[str, Any] | None = await driver.fetchrow(sql, *args)
-            except Exception as error:
-                await self._release_failed(pooled, driver, error)
-                # A pooled connection the server had dropped (a restart, a
-                # failover): the read is safe to repeat, once, on a new one.
-                if attempt == 0 and driver.is_closed():
-                    continue
-                raise
-            except BaseException as error:
-                await self._release_failed(pooled, driver, error)
-                raise
-            # Check-in may close an overflow connection, which awaits the driver.
-            await greenlet_spawn(pooled.close)
-            return row
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await self._fetch_once(sql, args, repeat_if_dropped=True)
+
+    async def _fetch_once(
+        self, sql: str, args: list[Any], *, repeat_if_dropped: bool
+    ) -> Mapping[str, Any] | None:
+        pooled = await self.engine.raw_connection()
+        driver = pooled.driver_connection
+        assert driver is not None
+        try:
+            row: Mapping[str, Any] | None = await driver.fetchrow(sql, *args)
+        except BaseException as error:
+            await self._release_failed(pooled, driver, error)
+            # A pooled connection the server had dropped (a restart, a
+            # failover): the read is safe to repeat, once, on a new one.
+            dropped = isinstance(error, Exception) and driver.is_closed()
+            if repeat_if_dropped and dropped:
+                return await self._fetch_once(sql, args, repeat_if_dropped=False)
+            raise
+        # Check-in may close an overflow connection, which awaits the driver.
+        await greenlet_spawn(pooled.close)
+        return row
 
     def _arguments(
         self, statement: Select[Any], params: Mapping[str, Any]
